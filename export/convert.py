@@ -1,0 +1,120 @@
+"""Between ``.nn.ascii`` sections and the torch model, in both directions, losslessly."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from trainer.behler import BehlerDescriptor, output_order
+from trainer.chebyshev import ChebyshevDescriptor
+from trainer.errors import InputFileError
+from trainer.model import AenetModel, SpeciesModel
+from trainer.network import AtomicNetwork
+
+from .nnascii import NetworkSection, PotentialFile, SetupSection, TrainsetSection
+
+
+def descriptor_from_setup(setup: SetupSection, species: Sequence[str], legacy_angular: bool = False,
+                          path: str = "") -> torch.nn.Module:
+    missing = [s for s in species if s not in setup.envtypes]
+    if missing:
+        raise InputFileError(path, "record S4 envtypes", f"every species of the potential ({', '.join(species)})",
+                             f"no {', '.join(missing)} in {setup.envtypes}")
+    env_index = [setup.envtypes.index(s) for s in species]
+    if setup.is_chebyshev:
+        rc_r, n_r, rc_a, n_a = setup.chebyshev_parameters()
+        return ChebyshevDescriptor(rc_r, n_r, rc_a, n_a, env_index, len(setup.envtypes), legacy_angular)
+    env = setup.sfenv.T.tolist()
+    order = output_order(setup.sf.tolist(), env, len(setup.envtypes))
+    return BehlerDescriptor([int(setup.sf[k]) for k in order], [setup.sfparam[:, k].tolist() for k in order],
+                            [env[k] for k in order], env_index)
+
+
+def network_from_section(section: NetworkSection) -> AtomicNetwork:
+    net = AtomicNetwork(section.nnodes, section.activations)
+    with torch.no_grad():
+        for layer, (a, c) in zip(net.layers, section.matrices()):
+            layer.weight.copy_(torch.from_numpy(a))
+            layer.bias.copy_(torch.from_numpy(c))
+    return net
+
+
+def species_model_from_potential(pot: PotentialFile, species: Sequence[str], legacy_angular: bool = False) -> SpeciesModel:
+    descriptor = descriptor_from_setup(pot.setup, species, legacy_angular, pot.path)
+    if descriptor.size != pot.setup.nsf:
+        raise InputFileError(pot.path, "record S8 nsf", f"{descriptor.size} functions", str(pot.setup.nsf))
+    model = SpeciesModel(
+        pot.species, descriptor, network_from_section(pot.network), pot.setup.envtypes,
+        torch.from_numpy(pot.setup.sfval_avg), torch.from_numpy(pot.setup.sfval_cov),
+        pot.trainset.scale, pot.trainset.shift, pot.reference_energy,
+    )
+    model.file_info = {"setup": pot.setup, "trainset": pot.trainset}
+    return model
+
+
+def model_from_potentials(potentials: Sequence[PotentialFile], legacy_angular: bool = False) -> AenetModel:
+    """One model over all species files; species order = order of the files."""
+    species = [p.species for p in potentials]
+    if len(set(species)) != len(species):
+        dup = sorted({s for s in species if species.count(s) > 1})
+        raise InputFileError(potentials[0].path, "record S2 atomtype", "one file per species",
+                             f"several files for {', '.join(dup)}")
+    models = [species_model_from_potential(p, species, legacy_angular) for p in potentials]
+    cutoff = max(m.descriptor.cutoff for m in models)
+    return AenetModel(species, models, cutoff)
+
+
+def network_section(net: AtomicNetwork) -> NetworkSection:
+    mats = [(layer.weight.detach().cpu().numpy(), layer.bias.detach().cpu().numpy()) for layer in net.layers]
+    return NetworkSection(list(net.nnodes), list(net.codes), NetworkSection.weights_from_matrices(mats))
+
+
+def setup_section(model: SpeciesModel) -> SetupSection:
+    """Section S of a species model: reuses a loaded file's set-up, or builds a Chebyshev one."""
+    info = getattr(model, "file_info", {})
+    mean = model.feature_mean.detach().cpu().numpy().copy()
+    meansq = model.feature_meansq.detach().cpu().numpy().copy()
+    if "setup" in info:
+        s = info["setup"]
+        return SetupSection(s.description, s.atomtype, list(s.envtypes), s.rc_min, s.rc_max, s.sftype, s.sf.copy(),
+                            s.sfparam.copy(), s.sfenv.copy(), s.neval, info.get("sfval_min", s.sfval_min).copy(),
+                            info.get("sfval_max", s.sfval_max).copy(), mean, meansq)
+    d = model.descriptor
+    if not isinstance(d, ChebyshevDescriptor):
+        raise ValueError("only Chebyshev set-ups can be written for trained models")
+    nsf = d.size
+    sfparam = np.zeros((4, nsf))
+    sfparam[:, 0] = [d.radial_cutoff, d.radial_order, d.angular_cutoff, d.angular_order]
+    return SetupSection(
+        description=info.get("description", "taylorann_Chebyshev_descriptor"),
+        atomtype=model.species, envtypes=list(model.envtypes), rc_min=float(info.get("rc_min", 0.5)),
+        rc_max=max(d.radial_cutoff, d.angular_cutoff), sftype="Chebyshev", sf=np.zeros(nsf, dtype=np.int64),
+        sfparam=sfparam, sfenv=np.zeros((2, nsf), dtype=np.int64), neval=int(info.get("neval", 0)),
+        sfval_min=np.asarray(info.get("sfval_min", mean), dtype=np.float64),
+        sfval_max=np.asarray(info.get("sfval_max", mean), dtype=np.float64),
+        sfval_avg=mean, sfval_cov=meansq,
+    )
+
+
+def trainset_section(model: SpeciesModel, species: Sequence[str], reference_energies: dict) -> TrainsetSection:
+    info = getattr(model, "file_info", {})
+    if "trainset" in info:
+        t = info["trainset"]
+        return TrainsetSection(t.file, t.normalized, model.scale, model.shift, list(t.typenames), t.e_atom.copy(),
+                               t.natomtot, t.nstrucs, t.e_stats.copy())
+    return TrainsetSection(
+        file=info.get("trainfile", "taylorann_training_set"), normalized=True, scale=model.scale, shift=model.shift,
+        typenames=list(species), e_atom=np.array([reference_energies[s] for s in species], dtype=np.float64),
+        natomtot=int(info.get("natomtot", 0)), nstrucs=int(info.get("nstrucs", 0)),
+        e_stats=np.asarray(info.get("e_stats", [0.0, 0.0, 0.0]), dtype=np.float64),
+    )
+
+
+def potentials_from_model(model: AenetModel) -> list[PotentialFile]:
+    refs = {m.species: m.reference_energy for m in model.species_models}
+    return [
+        PotentialFile(network_section(m.network), setup_section(m), trainset_section(m, model.species, refs))
+        for m in model.species_models
+    ]

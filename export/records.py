@@ -1,0 +1,137 @@
+"""Fortran list-directed record reading for ``.nn.ascii`` (AENET_FORMAT.md §2).
+
+Token-based within a record, line-based between records: a list record consumes lines
+until it holds the tokens it needs; leftovers on its last line are ignored.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from trainer.errors import InputFileError
+
+
+def parse_real(token: str) -> float:
+    return float(token.replace("D", "E").replace("d", "e"))
+
+
+def parse_logical(token: str) -> bool:
+    stripped = token.lstrip(".")
+    if stripped[:1] in ("T", "t"):
+        return True
+    if stripped[:1] in ("F", "f"):
+        return False
+    raise ValueError(token)
+
+
+class RecordReader:
+    """Reads records in order and names the record in every error."""
+
+    def __init__(self, path, text: str):
+        self.path = str(path)
+        self.lines = text.splitlines()
+        self.pos = 0  # index of the next unread line
+
+    def _where(self, record: str, line: int | None = None) -> str:
+        line = self.pos + 1 if line is None else line
+        return f"record {record} (line {line})"
+
+    def text(self, record: str) -> str:
+        if self.pos >= len(self.lines):
+            raise InputFileError(self.path, self._where(record), f"a text record '{record}'", "end of file (truncated)")
+        value = self.lines[self.pos].strip()
+        self.pos += 1
+        return value
+
+    def tokens(self, record: str, count: int, what: str) -> list[tuple[str, int]]:
+        out: list[tuple[str, int]] = []
+        start = self.pos + 1
+        while len(out) < count:
+            if self.pos >= len(self.lines):
+                raise InputFileError(
+                    self.path, self._where(record, start), f"{count} {what}",
+                    f"{len(out)} before end of file (truncated)",
+                )
+            lineno = self.pos + 1
+            out.extend((tok, lineno) for tok in self.lines[self.pos].split())
+            self.pos += 1
+        return out[:count]
+
+    def ints(self, record: str, count: int) -> np.ndarray:
+        values = []
+        for tok, line in self.tokens(record, count, "integers"):
+            try:
+                values.append(int(tok))
+            except ValueError:
+                raise InputFileError(self.path, self._where(record, line), "an integer", repr(tok)) from None
+        return np.array(values, dtype=np.int64)
+
+    def int(self, record: str) -> int:
+        return int(self.ints(record, 1)[0])
+
+    def reals(self, record: str, count: int) -> np.ndarray:
+        values = []
+        for tok, line in self.tokens(record, count, "real numbers"):
+            try:
+                value = parse_real(tok)
+            except ValueError:
+                raise InputFileError(self.path, self._where(record, line), "a real number", repr(tok)) from None
+            if not math.isfinite(value):
+                raise InputFileError(self.path, self._where(record, line), "a finite real number", repr(tok))
+            values.append(value)
+        return np.array(values, dtype=np.float64)
+
+    def real(self, record: str) -> float:
+        return float(self.reals(record, 1)[0])
+
+    def names(self, record: str, count: int) -> list[str]:
+        return [tok for tok, _ in self.tokens(record, count, "names")]
+
+    def logical(self, record: str) -> bool:
+        (tok, line), = self.tokens(record, 1, "logical")
+        try:
+            return parse_logical(tok)
+        except ValueError:
+            raise InputFileError(self.path, self._where(record, line), "a logical (T/F/True/False)", repr(tok)) from None
+
+    def integer_lines(self) -> list[list[str]]:
+        """Consume consecutive lines made only of integer tokens (for the sfenv ambiguity)."""
+        out = []
+        while self.pos < len(self.lines):
+            toks = self.lines[self.pos].split()
+            if not toks or not all(_is_int(t) for t in toks):
+                break
+            out.append(toks)
+            self.pos += 1
+        return out
+
+    def fail(self, record: str, expected: str, found: str | None = None, line: int | None = None):
+        raise InputFileError(self.path, self._where(record, line), expected, found)
+
+
+def _is_int(token: str) -> bool:
+    try:
+        int(token)
+        return True
+    except ValueError:
+        return False
+
+
+def format_int(value: int) -> str:
+    return f"{int(value):17d}"
+
+
+def format_real(value: float) -> str:
+    """Shortest repr that reads back bit-exactly."""
+    text = repr(float(value))
+    return f"{text:>24s}"
+
+
+def line_of_ints(values) -> str:
+    return "".join(format_int(v) for v in values)
+
+
+def line_of_reals(values) -> str:
+    return "".join(format_real(v) for v in values)

@@ -1,0 +1,66 @@
+"""Energies, forces and virials of structures with a model: the one evaluator behind
+``predict``, the ASE calculator and the trainer's metrics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .model import AenetModel
+from .neighbours import edge_vectors, neighbour_graph
+from .structures import Structure
+
+
+@dataclass
+class Prediction:
+    energy: float  # eV, reference energies included
+    cohesive_energy: float  # eV
+    atomic_energies: np.ndarray
+    forces: np.ndarray | None = None  # eV/Å
+    virial: np.ndarray | None = None  # 3x3, eV: -dE/d(strain) (LAMMPS sign)
+
+
+def species_indices(model: AenetModel, structure: Structure) -> torch.Tensor:
+    try:
+        return torch.tensor([model.species.index(s) for s in structure.species], dtype=torch.int64)
+    except ValueError:
+        missing = sorted(set(structure.species) - set(model.species))
+        raise ValueError(
+            f"{structure.name or 'structure'}: no potential for species {', '.join(missing)} "
+            f"(potential species: {', '.join(model.species)})"
+        ) from None
+
+
+def model_inputs(model: AenetModel, structure: Structure):
+    graph = neighbour_graph(structure, model.cutoff)
+    edge_index = torch.from_numpy(graph.edge_index)
+    shifts = torch.from_numpy(graph.shifts)
+    return species_indices(model, structure), edge_index, shifts
+
+
+def predict(model: AenetModel, structure: Structure, forces: bool = False, virial: bool = False) -> Prediction:
+    species, edge_index, shifts = model_inputs(model, structure)
+    positions = torch.from_numpy(structure.positions)
+    cell = torch.from_numpy(structure.cell) if structure.periodic else None
+    vec = edge_vectors(positions, cell, edge_index, shifts)
+    need_grad = forces or virial
+    if need_grad:
+        vec = vec.detach().requires_grad_(True)
+    with torch.set_grad_enabled(need_grad):
+        atomic = model(species, edge_index, vec)
+        energy = atomic.sum()
+    refs = torch.tensor([m.reference_energy for m in model.species_models], dtype=torch.float64)[species]
+    atomic_values = atomic.detach()
+    out = Prediction(float(atomic_values.sum()), float((atomic_values - refs).sum()), atomic_values.numpy())
+    if need_grad:
+        (grad,) = torch.autograd.grad(energy, vec)
+        if forces:
+            f = torch.zeros_like(positions)
+            f.index_add_(0, edge_index[0], grad)
+            f.index_add_(0, edge_index[1], -grad)
+            out.forces = f.numpy()
+        if virial:
+            out.virial = -(vec.detach().T @ grad).numpy()
+    return out

@@ -1,0 +1,137 @@
+"""ænet's XSF dialect (AENET_FORMAT.md §11): one frame, optional energy comment and forces."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+
+from .errors import InputFileError
+from .structures import Structure
+
+_ENERGY = re.compile(r"(total|cohesive) energy\s*=\s*(\S+)")
+
+
+def _number(path, lineno: int, token: str, what: str) -> float:
+    try:
+        value = float(token.replace("D", "E").replace("d", "e"))
+    except ValueError:
+        raise InputFileError(path, f"line {lineno}", what, repr(token)) from None
+    if not math.isfinite(value):
+        raise InputFileError(path, f"line {lineno}", what + " (finite)", repr(token))
+    return value
+
+
+def _atom_lines(path, lines, start: int, count: int | None):
+    """Atom lines from ``start`` until a blank line/EOF (ænet ignores the count line)."""
+    rows = []
+    i = start
+    while i < len(lines) and lines[i].strip() and not lines[i].lstrip().startswith("#"):
+        rows.append((i + 1, lines[i].split()))
+        i += 1
+    if not rows:
+        raise InputFileError(path, f"line {start + 1}", "atom lines 'Sym x y z [Fx Fy Fz]'", "none")
+    if count is not None and count != len(rows):
+        raise InputFileError(path, f"line {start}", f"{count} atom lines as announced", str(len(rows)))
+    has_forces = len(rows[-1][1]) > 5
+    species, pos, frc = [], [], []
+    for lineno, tok in rows:
+        want = 7 if has_forces else 4
+        if len(tok) != want:
+            raise InputFileError(
+                path, f"line {lineno}", f"{want} columns (symbol, x y z{', Fx Fy Fz' if has_forces else ''})",
+                f"{len(tok)}",
+            )
+        if not tok[0][0].isalpha():
+            raise InputFileError(path, f"line {lineno}", "an element symbol in column 1", repr(tok[0]))
+        species.append(tok[0])
+        pos.append([_number(path, lineno, t, "a coordinate (Å)") for t in tok[1:4]])
+        if has_forces:
+            frc.append([_number(path, lineno, t, "a force component (eV/Å)") for t in tok[4:7]])
+    return species, np.array(pos), (np.array(frc) if has_forces else None)
+
+
+def read_xsf(path: str | os.PathLike) -> Structure:
+    """Read one ænet XSF file; errors name the file and line."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise InputFileError(path, "open", "a readable XSF file", exc.strerror) from None
+    lines = text.splitlines()
+    energy = None
+    cell = None
+    block = None
+    for i, line in enumerate(lines):
+        m = _ENERGY.search(line)
+        if m and energy is None:
+            energy = _number(path, i + 1, m.group(2), "a number after 'total energy ='")
+            if m.group(1) == "cohesive":
+                raise InputFileError(path, f"line {i + 1}", "a total energy (cohesive-only XSF is not supported)")
+        stripped = line.split("#", 1)[0]
+        if "PRIMVEC" in stripped:
+            if i + 3 >= len(lines):
+                raise InputFileError(path, f"line {i + 1}", "three lattice-vector lines after PRIMVEC", "end of file")
+            rows = []
+            for k in range(1, 4):
+                tok = lines[i + k].split()
+                if len(tok) != 3:
+                    raise InputFileError(path, f"line {i + k + 1}", "3 numbers (a lattice vector, Å)", f"{len(tok)} tokens")
+                rows.append([_number(path, i + k + 1, t, "a lattice-vector component") for t in tok])
+            cell = np.array(rows)
+            if abs(np.linalg.det(cell)) < 1e-8:
+                raise InputFileError(path, f"line {i + 2}", "a non-singular cell")
+        elif "PRIMCOORD" in stripped and block is None:
+            if i + 1 >= len(lines):
+                raise InputFileError(path, f"line {i + 1}", "'N 1' after PRIMCOORD", "end of file")
+            tok = lines[i + 1].split()
+            try:
+                count = int(tok[0])
+            except (ValueError, IndexError):
+                raise InputFileError(path, f"line {i + 2}", "'N 1' (atom count) after PRIMCOORD", repr(lines[i + 1])) from None
+            block = _atom_lines(path, lines, i + 2, count)
+        elif "ATOMS" in stripped and block is None:
+            block = _atom_lines(path, lines, i + 1, None)
+    if block is None:
+        raise InputFileError(path, "whole file", "a PRIMCOORD or ATOMS block")
+    periodic = cell is not None
+    if periodic and block is not None and "PRIMCOORD" not in text:
+        raise InputFileError(path, "whole file", "PRIMCOORD after PRIMVEC")
+    species, positions, forces = block
+    return Structure(
+        positions=positions,
+        species=species,
+        cell=cell,
+        pbc=(periodic,) * 3,
+        energy=energy,
+        forces=forces,
+        name=str(path),
+    )
+
+
+def write_xsf(path: str | os.PathLike, structure: Structure) -> None:
+    """Write ænet XSF (7 columns when forces are known); written atomically."""
+    out = []
+    if structure.energy is not None:
+        out.append(f"# total energy = {structure.energy:.10f} eV")
+        out.append("")
+    if structure.periodic:
+        out.append("CRYSTAL")
+        out.append("PRIMVEC")
+        for row in structure.cell:
+            out.append("  " + "  ".join(f"{v:18.12f}" for v in row))
+        out.append("PRIMCOORD")
+        out.append(f"{structure.natoms} 1")
+    else:
+        out.append("ATOMS")
+    for k, (sym, r) in enumerate(zip(structure.species, structure.positions)):
+        line = f"{sym:<3s}" + "".join(f"{v:18.12f}" for v in r)
+        if structure.forces is not None:
+            line += "".join(f"{v:18.12f}" for v in structure.forces[k])
+        out.append(line)
+    from .atomic_io import atomic_write_text
+
+    atomic_write_text(path, "\n".join(out) + "\n")
