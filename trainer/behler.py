@@ -1,6 +1,5 @@
 """Behler–Parrinello symmetry functions G1–G5 in ænet's Behler2011 conventions (AENET_FORMAT.md §4.5)."""
 
-from __future__ import annotations
 
 from typing import List, Sequence
 

@@ -1,6 +1,5 @@
 """The Artrith–Urban–Ceder Chebyshev descriptor exactly as ænet computes it (AENET_FORMAT.md §7)."""
 
-from __future__ import annotations
 
 from typing import List
 
@@ -33,7 +32,8 @@ def chebyshev_series(x: torch.Tensor, order: int) -> torch.Tensor:
 
 
 def cutoff_function(r: torch.Tensor, rc: float) -> torch.Tensor:
-    return torch.where(r < rc, 0.5 * (torch.cos(PI * r / rc) + 1.0), torch.zeros_like(r))
+    pi = 3.14159265358979  # = PI; TorchScript cannot close over module globals
+    return torch.where(r < rc, 0.5 * (torch.cos(pi * r / rc) + 1.0), torch.zeros_like(r))
 
 
 def angle_pairs(centre: torch.Tensor, ncentres: int):
@@ -67,6 +67,7 @@ class ChebyshevDescriptor(torch.nn.Module):
         self.angular_cutoff = float(angular_cutoff)
         self.angular_order = int(angular_order)
         self.legacy_angular = bool(legacy_angular)
+        self.pi = PI
         self.multi = nenv > 1
         weights = species_weights(nenv)
         table = [weights[k] if k >= 0 else 0.0 for k in env_index]
@@ -102,7 +103,7 @@ class ChebyshevDescriptor(torch.nn.Module):
         r2 = r[e2]
         cos = (vec[e1] * vec[e2]).sum(dim=1) / (r1 * r2)
         if self.legacy_angular:
-            x = (2.0 * cos - PI) / PI
+            x = (2.0 * cos - self.pi) / self.pi
         else:
             x = cos
         fc12 = cutoff_function(r1, self.angular_cutoff) * cutoff_function(r2, self.angular_cutoff)

@@ -22,7 +22,14 @@ class Prediction:
     virial: np.ndarray | None = None  # 3x3, eV: -dE/d(strain) (LAMMPS sign)
 
 
-def species_indices(model: AenetModel, structure: Structure) -> torch.Tensor:
+def reference_energies(model) -> list[float]:
+    """Free-atom energies in the model's species order (AenetModel or a loaded TorchScript model)."""
+    if isinstance(model, AenetModel):
+        return [m.reference_energy for m in model.species_models]
+    return list(model.reference_energies)
+
+
+def species_indices(model, structure: Structure) -> torch.Tensor:
     try:
         return torch.tensor([model.species.index(s) for s in structure.species], dtype=torch.int64)
     except ValueError:
@@ -33,14 +40,14 @@ def species_indices(model: AenetModel, structure: Structure) -> torch.Tensor:
         ) from None
 
 
-def model_inputs(model: AenetModel, structure: Structure):
+def model_inputs(model, structure: Structure):
     graph = neighbour_graph(structure, model.cutoff)
     edge_index = torch.from_numpy(graph.edge_index)
     shifts = torch.from_numpy(graph.shifts)
     return species_indices(model, structure), edge_index, shifts
 
 
-def predict(model: AenetModel, structure: Structure, forces: bool = False, virial: bool = False) -> Prediction:
+def predict(model, structure: Structure, forces: bool = False, virial: bool = False) -> Prediction:
     species, edge_index, shifts = model_inputs(model, structure)
     positions = torch.from_numpy(structure.positions)
     cell = torch.from_numpy(structure.cell) if structure.periodic else None
@@ -51,7 +58,7 @@ def predict(model: AenetModel, structure: Structure, forces: bool = False, viria
     with torch.set_grad_enabled(need_grad):
         atomic = model(species, edge_index, vec)
         energy = atomic.sum()
-    refs = torch.tensor([m.reference_energy for m in model.species_models], dtype=torch.float64)[species]
+    refs = torch.tensor(reference_energies(model), dtype=torch.float64)[species]
     atomic_values = atomic.detach()
     out = Prediction(float(atomic_values.sum()), float((atomic_values - refs).sum()), atomic_values.numpy())
     if need_grad:

@@ -6,7 +6,6 @@ int64 species (N,), int64 edge_index (2, E) [centre, neighbour], float64 edge_ve
 (E_i = y_i / scale + shift + E_atom, AENET_FORMAT.md §6).
 """
 
-from __future__ import annotations
 
 from typing import List
 
@@ -68,15 +67,14 @@ class AenetModel(torch.nn.Module):
         centre_species = species[edge_index[0]]
         for t, model in enumerate(self.species_models):
             centres = torch.nonzero(species == t).squeeze(1)
-            if centres.numel() == 0:
-                continue
-            local = torch.full([n], -1, dtype=torch.int64, device=species.device)
-            local[centres] = torch.arange(centres.numel(), device=species.device)
-            mask = centre_species == t
-            centre = local[edge_index[0][mask]]
-            neighbours = species[edge_index[1][mask]]
-            descriptors = model.descriptor(centre, neighbours, edge_vec[mask], centres.numel())
-            energies = energies.index_put((centres,), model.atomic_energy(descriptors))
+            if centres.numel() > 0:
+                local = torch.full([n], -1, dtype=torch.int64, device=species.device)
+                local[centres] = torch.arange(centres.numel(), device=species.device)
+                mask = centre_species == t
+                centre = local[edge_index[0][mask]]
+                neighbours = species[edge_index[1][mask]]
+                descriptors = model.descriptor(centre, neighbours, edge_vec[mask], centres.numel())
+                energies = energies.index_put((centres,), model.atomic_energy(descriptors))
         return energies
 
     @torch.jit.export
@@ -90,7 +88,8 @@ class AenetModel(torch.nn.Module):
         mask = species[edge_index[0]] == t
         centre = local[edge_index[0][mask]]
         neighbours = species[edge_index[1][mask]]
+        result = torch.zeros(0, 0, dtype=edge_vec.dtype)
         for k, model in enumerate(self.species_models):
             if k == t:
-                return model.descriptor(centre, neighbours, edge_vec[mask], centres.numel())
-        raise ValueError("species index out of range")
+                result = model.descriptor(centre, neighbours, edge_vec[mask], centres.numel())
+        return result

@@ -1,6 +1,5 @@
 """Per-species feed-forward networks with ænet's activation functions (AENET_FORMAT.md §3.3)."""
 
-from __future__ import annotations
 
 from typing import List
 
@@ -13,6 +12,10 @@ TWIST_C = 0.1
 
 
 def activate(z: torch.Tensor, code: int) -> torch.Tensor:
+    # literals repeated here: TorchScript cannot close over module globals
+    a = 1.7159
+    b = 0.666666666666667
+    c = 0.1
     if code == 0:
         return z
     if code == 1:
@@ -20,9 +23,9 @@ def activate(z: torch.Tensor, code: int) -> torch.Tensor:
     if code == 2:
         return torch.sigmoid(z)
     if code == 3:
-        return MTANH_A * torch.tanh(MTANH_B * z)
+        return a * torch.tanh(b * z)
     if code == 4:
-        return MTANH_A * torch.tanh(MTANH_B * z) + TWIST_C * z
+        return a * torch.tanh(b * z) + c * z
     raise ValueError("unknown activation code")
 
 

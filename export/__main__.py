@@ -1,0 +1,66 @@
+"""``python -m export``: predict with, convert and locate taylorann potentials.
+
+Sub-commands: predict, nnascii, torchscript, tinker-info (``python -m export -h``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from trainer.errors import InputFileError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m export", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("predict", help="energies (and forces) of structures")
+    p.add_argument("--potential", nargs="+", required=True,
+                   help="one .nn.ascii file per species (species order = file order), or one .pt model")
+    p.add_argument("--structures", nargs="+", required=True, help="XSF or any ase.io-readable files")
+    p.add_argument("--forces", action="store_true", help="also compute forces (eV/Å)")
+    p.add_argument("--json", action="store_true", help="print a JSON list instead of text")
+    p.add_argument("--legacy-angular", action="store_true",
+                   help="pre-2019 ænet angular domain [0, pi] (potentials trained with ænet <= 2.0.3)")
+
+    n = sub.add_parser("nnascii", help="write one <El>.nn.ascii per species from a run, checkpoint or .pt-less source")
+    n.add_argument("source", help="training run folder or checkpoint file")
+    n.add_argument("-o", "--output", required=True, help="output folder")
+
+    t = sub.add_parser("torchscript", help="write a self-describing TorchScript model")
+    t.add_argument("source", nargs="+", help="training run folder, checkpoint file, or .nn.ascii files (one per species)")
+    t.add_argument("-o", "--output", required=True, help="output .pt file")
+    t.add_argument("--legacy-angular", action="store_true", help="with .nn.ascii sources: pre-2019 angular domain")
+
+    sub.add_parser("tinker-info", help="where the Tinker interface and core library are, and the link line")
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "predict":
+            from .predict import run_predict
+
+            run_predict(args.potential, args.structures, args.forces, args.json, args.legacy_angular)
+        elif args.command == "nnascii":
+            from .commands import export_nnascii
+
+            export_nnascii(args.source, args.output)
+        elif args.command == "torchscript":
+            from .commands import export_torchscript
+
+            export_torchscript(args.source, args.output, args.legacy_angular)
+        elif args.command == "tinker-info":
+            from .commands import tinker_info
+
+            tinker_info()
+    except (InputFileError, ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""The conversion commands of ``python -m export``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .nnascii import write_potential
+
+
+def _model_from_source(sources, legacy_angular: bool = False):
+    sources = [str(s) for s in ([sources] if isinstance(sources, (str, Path)) else sources)]
+    if all(s.endswith(".nn.ascii") for s in sources):
+        from .loading import load_potential
+
+        return load_potential(sources, legacy_angular=legacy_angular)
+    if len(sources) != 1:
+        raise ValueError(f"expected one run folder or checkpoint, or only .nn.ascii files; got {sources}")
+    from trainer.checkpoint import load_model_from_run
+
+    return load_model_from_run(sources[0])
+
+
+def export_nnascii(source, output) -> list[Path]:
+    from .convert import potentials_from_model
+
+    model = _model_from_source(source)
+    out = Path(output)
+    written = []
+    for pot in potentials_from_model(model):
+        path = out / f"{pot.species}.nn.ascii"
+        write_potential(path, pot)
+        written.append(path)
+        print(f"wrote {path}")
+    return written
+
+
+def export_torchscript(sources, output, legacy_angular: bool = False) -> Path:
+    from .torchscript import save_torchscript
+
+    model = _model_from_source(sources, legacy_angular)
+    save_torchscript(model, output)
+    print(f"wrote {output} (species {' '.join(model.species)}, cut-off {model.cutoff} Å)")
+    return Path(output)
+
+
+def tinker_info() -> None:
+    from .binaries import core_library, include_dir, tinker_dir
+
+    lib = core_library()
+    print(f"core library : {lib}")
+    print(f"C header     : {include_dir() / 'taylorann' / 'c_api.h'}")
+    print(f"Tinker files : {tinker_dir()}")
+    print("link line    : <taylorann objects> libtinker.a "
+          f"-L{lib.parent} -Wl,-rpath,{lib.parent} -ltaylorann")
