@@ -1,0 +1,133 @@
+/*
+ * taylorann C API: the narrow, versioned interface between the C++ core
+ * (ænet-compatible neural-network potentials, native .nn.ascii or TorchScript)
+ * and its hosts (LAMMPS plugin, Tinker via ISO_C_BINDING, Python via ctypes).
+ *
+ * Rules
+ *  - Every function returns an int status: TAYLORANN_OK (0) or an error code.
+ *    The message of the last error of the calling thread is returned by
+ *    taylorann_last_error(); it names the file, record and expectation where
+ *    that applies. No C++ exception ever leaves this API.
+ *  - Units: Å, eV, eV/Å (LAMMPS "metal"). All reals are double.
+ *  - A handle may be used by one thread at a time (it owns reusable work
+ *    buffers); create one handle per thread for concurrent use.
+ *
+ * Virial sign convention (both compute functions):
+ *    W_ab = sum_k r_k,a F_k,b   (LAMMPS convention; pressure P = (sum m v v + W)/V)
+ *  computed exactly from pair vectors, so it is well defined in periodic
+ *  systems. Tinker's vir(a,b) = sum r_a dE/dr_b = -W_ab.
+ */
+#ifndef TAYLORANN_C_API_H
+#define TAYLORANN_C_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__)
+#define TAYLORANN_EXPORT __attribute__((visibility("default")))
+#else
+#define TAYLORANN_EXPORT
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped whenever a signature or a convention of this header changes. */
+#define TAYLORANN_API_VERSION 1
+
+enum taylorann_status {
+    TAYLORANN_OK = 0,
+    TAYLORANN_ERR_IO = 1,          /* file missing or unreadable */
+    TAYLORANN_ERR_FORMAT = 2,      /* malformed potential/model file */
+    TAYLORANN_ERR_ARGUMENT = 3,    /* invalid argument (null pointer, bad index, ...) */
+    TAYLORANN_ERR_UNSUPPORTED = 4, /* feature not built in (e.g. TorchScript) */
+    TAYLORANN_ERR_RUNTIME = 5      /* failure during evaluation */
+};
+
+typedef struct taylorann_model taylorann_model; /* opaque */
+
+/* Version of the library actually loaded (compare with TAYLORANN_API_VERSION). */
+TAYLORANN_EXPORT int taylorann_api_version(void);
+
+/* Message of the last failed call on this thread ("" if none). Valid until the
+ * next failing call on the same thread. */
+TAYLORANN_EXPORT const char *taylorann_last_error(void);
+
+/* 1 if the TorchScript backend is compiled in, else 0. */
+TAYLORANN_EXPORT int taylorann_has_torch(void);
+
+/* Native backend from ænet .nn.ascii files, one per species (dialects P, X, F).
+ * The species order of the handle is the order of the files.
+ * legacy_angular != 0 maps cos(theta) onto [0, pi] as ænet <= 2.0.3 did. */
+TAYLORANN_EXPORT int taylorann_create_nnascii(const char *const *paths, int n_paths,
+                                              int legacy_angular, taylorann_model **out);
+
+/* TorchScript backend: a model following the taylorann MD contract
+ * energies = model(species int64[N], edge_index int64[2,E], edge_vec float64[E,3])
+ * with metadata in the extra file "taylorann.json". */
+TAYLORANN_EXPORT int taylorann_create_torchscript(const char *path, taylorann_model **out);
+
+/* Dispatch on the file name: ".pt"/".pth" -> TorchScript, otherwise .nn.ascii. */
+TAYLORANN_EXPORT int taylorann_create(const char *const *paths, int n_paths,
+                                      int legacy_angular, taylorann_model **out);
+
+/* Frees the handle; NULL is accepted. */
+TAYLORANN_EXPORT void taylorann_destroy(taylorann_model *model);
+
+TAYLORANN_EXPORT int taylorann_num_species(const taylorann_model *model, int *n);
+/* Element symbol of species `index` (0-based), NUL-terminated into buf. */
+TAYLORANN_EXPORT int taylorann_species_name(const taylorann_model *model, int index,
+                                            char *buf, size_t buflen);
+/* Index of an element symbol, or -1 in *index if the model lacks it. */
+TAYLORANN_EXPORT int taylorann_species_index(const taylorann_model *model, const char *name,
+                                             int *index);
+/* Free-atom reference energy (eV) included in the atomic energies of that species. */
+TAYLORANN_EXPORT int taylorann_reference_energy(const taylorann_model *model, int index,
+                                                double *energy);
+/* Interaction cut-off (Å): neighbours beyond it are ignored. */
+TAYLORANN_EXPORT int taylorann_cutoff(const taylorann_model *model, double *cutoff);
+
+/* Evaluate with a host neighbour list (LAMMPS style).
+ *  n_all       local + ghost atoms; x[3*n_all] positions (ghosts = periodic images)
+ *  species     [n_all] species index of every atom; -1 = not handled by this
+ *              model (such atoms are neither centres nor neighbours)
+ *  n_centres   number of centre atoms; ilist[n_centres] their indices (NULL:
+ *              0..n_centres-1); numneigh[n_centres], firstneigh[n_centres][...]
+ *              full neighbour list (both i->j and j->i), indices into x; the
+ *              top two bits (LAMMPS special-bond mask) are ignored. Neighbours
+ *              beyond the cut-off are skipped (a skin is fine).
+ *  Outputs (all optional except energy):
+ *  energy      total energy of the centres (reference energies included)
+ *  eatom       [n_all] per-atom energies, ACCUMULATED at the centre index
+ *  f           [3*n_all] forces, ACCUMULATED (ghost forces are the host's to
+ *              fold back onto their owners)
+ *  virial      [6] xx yy zz xy xz yz, ACCUMULATED, sign as in the header note
+ *  vatom       [6*n_all] per-atom virial, ACCUMULATED; each pair's share is
+ *              split half to the centre, half to the neighbour. */
+TAYLORANN_EXPORT int taylorann_compute_neighbors(taylorann_model *model, int n_all,
+                                                 const double *x, const int *species,
+                                                 int n_centres, const int *ilist,
+                                                 const int *numneigh,
+                                                 const int *const *firstneigh, double *energy,
+                                                 double *eatom, double *f, double *virial,
+                                                 double *vatom);
+
+/* Evaluate a whole structure with the library's own neighbour search
+ * (for Tinker, Python, tests).
+ *  n, x[3n] Cartesian positions, species[n] (all valid, >= 0)
+ *  cell   [9] row-major, rows = lattice vectors a, b, c; NULL = isolated
+ *  pbc    [3] 0/1 per lattice direction; NULL = all periodic if cell given
+ *  Any cell shape (triclinic, smaller than twice the cut-off) is handled.
+ *  Outputs (OVERWRITTEN; all but energy optional):
+ *  energy, eatom[n], f[3n], virial[9] row-major W_ab = sum r_a F_b. */
+TAYLORANN_EXPORT int taylorann_compute_periodic(taylorann_model *model, int n, const double *x,
+                                                const int *species, const double *cell,
+                                                const int *pbc, double *energy, double *eatom,
+                                                double *f, double *virial);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TAYLORANN_C_API_H */

@@ -1,0 +1,283 @@
+// C API: status codes and thread-local messages around the C++ core.
+#include "taylorann/c_api.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "error.hpp"
+#include "model.hpp"
+#include "neighbours.hpp"
+
+using taylorann::EdgeBatch;
+using taylorann::Error;
+using taylorann::fail;
+
+struct taylorann_model {
+    std::unique_ptr<taylorann::Model> model;
+    EdgeBatch batch;              // reused across calls: no per-step allocation
+    std::vector<double> energy;   // per centre
+    std::vector<double> grad;     // per edge
+    std::vector<int> species;     // compute_periodic copy
+    taylorann::PeriodicNeighbours periodic;
+};
+
+namespace {
+
+thread_local std::string last_error;
+
+template <class F>
+int guarded(F &&body) {
+    try {
+        body();
+        return TAYLORANN_OK;
+    } catch (const Error &e) {
+        last_error = e.what();
+        return e.code();
+    } catch (const std::bad_alloc &) {
+        last_error = "out of memory";
+        return TAYLORANN_ERR_RUNTIME;
+    } catch (const std::exception &e) {
+        last_error = std::string("internal error: ") + e.what();
+        return TAYLORANN_ERR_RUNTIME;
+    } catch (...) {
+        last_error = "internal error: unknown exception";
+        return TAYLORANN_ERR_RUNTIME;
+    }
+}
+
+void require(bool ok, const char *what) {
+    if (!ok) fail(TAYLORANN_ERR_ARGUMENT, what);
+}
+
+bool ends_with(const std::string &s, const std::string &suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Forces, virial and per-atom virial from per-edge gradients g_e = dE/dR_e,
+// R_e = r_j - r_i: F_i += g, F_j -= g, W_ab -= R_a g_b.
+void assemble(const EdgeBatch &b, const double *grad, double *f, double *w9, double *vatom) {
+    for (size_t c = 0; c < b.n_centres(); ++c) {
+        const int i = b.centre[c];
+        for (int64_t e = b.offset[c]; e < b.offset[c + 1]; ++e) {
+            const double *g = &grad[3 * e];
+            const int j = b.neighbour[e];
+            if (f) {
+                for (int d = 0; d < 3; ++d) {
+                    f[3 * i + d] += g[d];
+                    f[3 * j + d] -= g[d];
+                }
+            }
+            if (w9 || vatom) {
+                const double *R = &b.vec[3 * e];
+                const double v[6] = {-R[0] * g[0], -R[1] * g[1], -R[2] * g[2],
+                                     -R[0] * g[1], -R[0] * g[2], -R[1] * g[2]};
+                if (w9)
+                    for (int a = 0; a < 3; ++a)
+                        for (int bb = 0; bb < 3; ++bb) w9[3 * a + bb] -= R[a] * g[bb];
+                if (vatom)
+                    for (int k = 0; k < 6; ++k) {
+                        vatom[6 * i + k] += 0.5 * v[k];
+                        vatom[6 * j + k] += 0.5 * v[k];
+                    }
+            }
+        }
+    }
+}
+
+void evaluate(taylorann_model *h, double *energy, double *eatom) {
+    EdgeBatch &b = h->batch;
+    h->energy.resize(b.n_centres());
+    h->grad.resize(3 * b.n_edges());
+    h->model->compute(b, h->energy.data(), h->grad.data());
+    double total = 0.0;
+    for (size_t c = 0; c < b.n_centres(); ++c) {
+        total += h->energy[c];
+        if (eatom) eatom[b.centre[c]] += h->energy[c];
+    }
+    *energy = total;
+}
+
+}  // namespace
+
+extern "C" {
+
+int taylorann_api_version(void) { return TAYLORANN_API_VERSION; }
+
+const char *taylorann_last_error(void) { return last_error.c_str(); }
+
+int taylorann_has_torch(void) { return taylorann::torch_available() ? 1 : 0; }
+
+int taylorann_create_nnascii(const char *const *paths, int n_paths, int legacy_angular,
+                             taylorann_model **out) {
+    return guarded([&] {
+        require(out != nullptr, "taylorann_create_nnascii: out is NULL");
+        *out = nullptr;
+        require(paths != nullptr && n_paths > 0, "taylorann_create_nnascii: need at least one file");
+        std::vector<std::string> list;
+        for (int k = 0; k < n_paths; ++k) {
+            require(paths[k] != nullptr, "taylorann_create_nnascii: a path is NULL");
+            list.emplace_back(paths[k]);
+        }
+        auto h = std::make_unique<taylorann_model>();
+        h->model = taylorann::make_native_model(list, legacy_angular != 0);
+        *out = h.release();
+    });
+}
+
+int taylorann_create_torchscript(const char *path, taylorann_model **out) {
+    return guarded([&] {
+        require(out != nullptr, "taylorann_create_torchscript: out is NULL");
+        *out = nullptr;
+        require(path != nullptr, "taylorann_create_torchscript: path is NULL");
+        auto h = std::make_unique<taylorann_model>();
+        h->model = taylorann::make_torch_model(path);
+        *out = h.release();
+    });
+}
+
+int taylorann_create(const char *const *paths, int n_paths, int legacy_angular, taylorann_model **out) {
+    if (paths && n_paths >= 1 && paths[0]) {
+        const std::string first = paths[0];
+        if (ends_with(first, ".pt") || ends_with(first, ".pth")) {
+            if (n_paths != 1) {
+                last_error = first + ": a TorchScript model holds all species; give it alone (got " +
+                             std::to_string(n_paths) + " files)";
+                return TAYLORANN_ERR_ARGUMENT;
+            }
+            return taylorann_create_torchscript(paths[0], out);
+        }
+    }
+    return taylorann_create_nnascii(paths, n_paths, legacy_angular, out);
+}
+
+void taylorann_destroy(taylorann_model *model) { delete model; }
+
+int taylorann_num_species(const taylorann_model *model, int *n) {
+    return guarded([&] {
+        require(model && n, "taylorann_num_species: NULL argument");
+        *n = int(model->model->species().size());
+    });
+}
+
+int taylorann_species_name(const taylorann_model *model, int index, char *buf, size_t buflen) {
+    return guarded([&] {
+        require(model && buf && buflen > 0, "taylorann_species_name: NULL argument");
+        const auto &sp = model->model->species();
+        require(index >= 0 && size_t(index) < sp.size(), "taylorann_species_name: index out of range");
+        require(sp[index].size() < buflen, "taylorann_species_name: buffer too small");
+        std::memcpy(buf, sp[index].c_str(), sp[index].size() + 1);
+    });
+}
+
+int taylorann_species_index(const taylorann_model *model, const char *name, int *index) {
+    return guarded([&] {
+        require(model && name && index, "taylorann_species_index: NULL argument");
+        const auto &sp = model->model->species();
+        *index = -1;
+        for (size_t k = 0; k < sp.size(); ++k)
+            if (sp[k] == name) *index = int(k);
+    });
+}
+
+int taylorann_reference_energy(const taylorann_model *model, int index, double *energy) {
+    return guarded([&] {
+        require(model && energy, "taylorann_reference_energy: NULL argument");
+        const auto &e = model->model->reference_energies();
+        require(index >= 0 && size_t(index) < e.size(), "taylorann_reference_energy: index out of range");
+        *energy = e[index];
+    });
+}
+
+int taylorann_cutoff(const taylorann_model *model, double *cutoff) {
+    return guarded([&] {
+        require(model && cutoff, "taylorann_cutoff: NULL argument");
+        *cutoff = model->model->cutoff();
+    });
+}
+
+int taylorann_compute_neighbors(taylorann_model *h, int n_all, const double *x, const int *species,
+                                int n_centres, const int *ilist, const int *numneigh,
+                                const int *const *firstneigh, double *energy, double *eatom, double *f,
+                                double *virial, double *vatom) {
+    return guarded([&] {
+        require(h && x && species && energy && n_all >= 0 && n_centres >= 0 && n_centres <= n_all,
+                "taylorann_compute_neighbors: invalid argument");
+        require(n_centres == 0 || (numneigh && firstneigh), "taylorann_compute_neighbors: neighbour list is NULL");
+        const int nspecies = int(h->model->species().size());
+        const double rc = h->model->cutoff(), rc2 = rc * rc;
+        EdgeBatch &b = h->batch;
+        b.clear();
+        b.n_atoms = n_all;
+        b.species = species;
+        for (int c = 0; c < n_centres; ++c) {
+            const int i = ilist ? ilist[c] : c;
+            require(i >= 0 && i < n_all, "taylorann_compute_neighbors: centre index out of range");
+            const int si = species[i];
+            if (si < 0) continue;
+            require(si < nspecies, "taylorann_compute_neighbors: species index out of range");
+            const double *xi = &x[3 * i];
+            const int *list = firstneigh[c];
+            for (int k = 0; k < numneigh[c]; ++k) {
+                const int j = list[k] & 0x1FFFFFFF;  // strip LAMMPS special-bond bits
+                require(j < n_all, "taylorann_compute_neighbors: neighbour index out of range");
+                const int sj = species[j];
+                if (sj < 0) continue;
+                require(sj < nspecies, "taylorann_compute_neighbors: species index out of range");
+                const double dx = x[3 * j] - xi[0], dy = x[3 * j + 1] - xi[1], dz = x[3 * j + 2] - xi[2];
+                if (dx * dx + dy * dy + dz * dz > rc2) continue;
+                b.neighbour.push_back(j);
+                b.vec.push_back(dx);
+                b.vec.push_back(dy);
+                b.vec.push_back(dz);
+            }
+            b.centre.push_back(i);
+            b.offset.push_back(int64_t(b.neighbour.size()));
+        }
+        evaluate(h, energy, eatom);
+        double w9[9] = {0};
+        assemble(b, h->grad.data(), f, virial ? w9 : nullptr, vatom);
+        if (virial) {
+            virial[0] += w9[0];
+            virial[1] += w9[4];
+            virial[2] += w9[8];
+            virial[3] += w9[1];
+            virial[4] += w9[2];
+            virial[5] += w9[5];
+        }
+    });
+}
+
+int taylorann_compute_periodic(taylorann_model *h, int n, const double *x, const int *species,
+                               const double *cell, const int *pbc, double *energy, double *eatom, double *f,
+                               double *virial) {
+    return guarded([&] {
+        require(h && x && species && energy && n >= 0, "taylorann_compute_periodic: invalid argument");
+        const int nspecies = int(h->model->species().size());
+        for (int i = 0; i < n; ++i)
+            if (species[i] < 0 || species[i] >= nspecies)
+                fail(TAYLORANN_ERR_ARGUMENT, "taylorann_compute_periodic: atom " + std::to_string(i) +
+                                                 " has species index " + std::to_string(species[i]) +
+                                                 ", expected 0.." + std::to_string(nspecies - 1));
+        bool periodic[3] = {false, false, false};
+        if (cell)
+            for (int d = 0; d < 3; ++d) periodic[d] = pbc ? pbc[d] != 0 : true;
+        EdgeBatch &b = h->batch;
+        b.clear();
+        b.n_atoms = n;
+        b.species = species;
+        h->periodic.build(n, x, cell, periodic, h->model->cutoff(), b);
+        if (eatom) std::fill(eatom, eatom + n, 0.0);
+        if (f) std::fill(f, f + 3 * size_t(n), 0.0);
+        evaluate(h, energy, eatom);
+        double w9[9] = {0};
+        assemble(b, h->grad.data(), f, w9, nullptr);
+        if (virial) std::memcpy(virial, w9, sizeof w9);
+    });
+}
+
+}  // extern "C"

@@ -1,0 +1,435 @@
+#include "descriptor.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "error.hpp"
+
+namespace taylorann {
+namespace {
+
+constexpr double kPi = 3.14159265358979;  // ænet's literal (exact pi differs by < 1e-8 eV)
+
+inline void cutoff_fn(double r, double rc, double &fc, double &dfc) {
+    if (r < rc) {
+        const double a = kPi / rc;
+        fc = 0.5 * (std::cos(a * r) + 1.0);
+        dfc = -0.5 * a * std::sin(a * r);
+    } else {
+        fc = 0.0;
+        dfc = 0.0;
+    }
+}
+
+// Species weights by position in envtypes: -n/2 .. n/2, 0 skipped for even n.
+std::vector<double> species_weights(int n) {
+    std::vector<double> w;
+    int s = -(n / 2);
+    while (int(w.size()) < n) {
+        if (s != 0 || n % 2 == 1) w.push_back(double(s));
+        ++s;
+    }
+    return w;
+}
+
+[[noreturn]] void setup_error(const PotentialFile &pot, const std::string &record, const std::string &msg) {
+    fail(TAYLORANN_ERR_FORMAT, pot.path + ": record " + record + ": " + msg);
+}
+
+// ---------------------------------------------------------------------------
+// Artrith-Urban-Ceder Chebyshev descriptor (section 7).
+class Chebyshev final : public Descriptor {
+public:
+    Chebyshev(const PotentialFile &pot, bool legacy_angular) {
+        const auto &s = pot.setup;
+        const double *p = s.sfparam.data();
+        rc_r_ = p[0];
+        rc_a_ = p[2];
+        const double ro = std::round(p[1]), ao = std::round(p[3]);
+        if (!(rc_r_ > 0.0) || !(rc_a_ > 0.0))
+            setup_error(pot, "S11 sfparam", "Chebyshev cut-offs must be positive, found radial_Rc = " +
+                                                std::to_string(rc_r_) + ", angular_Rc = " + std::to_string(rc_a_));
+        if (ro < 0 || ao < 0 || ro > 200 || ao > 200)
+            setup_error(pot, "S11 sfparam", "Chebyshev orders must be in 0..200, found radial " +
+                                                std::to_string(p[1]) + ", angular " + std::to_string(p[3]));
+        rn_ = int(ro) + 1;
+        an_ = int(ao) + 1;
+        const int nenv = int(s.envtypes.size());
+        weighted_ = nenv > 1;
+        const int expected = (rn_ + an_) * (weighted_ ? 2 : 1);
+        if (s.nsf != expected)
+            setup_error(pot, "S8 nsf", "Chebyshev orders " + std::to_string(rn_ - 1) + "/" +
+                                           std::to_string(an_ - 1) + " with " + std::to_string(nenv) +
+                                           " species need nsf = " + std::to_string(expected) +
+                                           ", found " + std::to_string(s.nsf));
+        size_ = s.nsf;
+        cutoff_ = std::max(rc_r_, rc_a_);
+        weights_ = species_weights(nenv);
+        if (legacy_angular) {  // ænet <= 2.0.3: cos(theta) mapped as if on [0, pi]
+            ang_scale_ = 2.0 / kPi;
+            ang_shift_ = -1.0;
+        }
+    }
+
+    void forward(const Neighbours &nb, double *G) override {
+        const int n = nb.n;
+        reserve(n);
+        std::fill(G, G + size_, 0.0);
+        double *Gr = G, *Ga = G + rn_, *Grw = G + rn_ + an_, *Gaw = Grw + rn_;
+        // Radial terms, vectorised over neighbours, recurrences over the order.
+        const double k = 2.0 / rc_r_;
+        double *x2 = x2_.data(), *fc = fc_.data(), *dfc = dfc_.data(), *w = w_.data();
+        double *Tp = tp_.data(), *Tc = tc_.data(), *Up = up_.data(), *Uc = uc_.data();
+        double *gp = gp_.data();
+        const size_t ld = cap_;
+        for (int j = 0; j < n; ++j) {
+            cutoff_fn(nb.r[j], rc_r_, fc[j], dfc[j]);
+            const double x = nb.r[j] * k - 1.0;
+            x2[j] = 2.0 * x;
+            w[j] = weights_[nb.env[j]];
+            Tp[j] = 1.0;
+            Tc[j] = x;
+            Up[j] = 1.0;
+            Uc[j] = 2.0 * x;
+        }
+        {
+            double s = 0.0, sw = 0.0;
+#pragma omp simd reduction(+ : s, sw)
+            for (int j = 0; j < n; ++j) {
+                s += fc[j];
+                sw += w[j] * fc[j];
+                gp[j] = dfc[j];
+            }
+            Gr[0] = s;
+            if (weighted_) Grw[0] = sw;
+        }
+        if (rn_ > 1) {
+            double s = 0.0, sw = 0.0;
+            double *g1 = gp + ld;
+#pragma omp simd reduction(+ : s, sw)
+            for (int j = 0; j < n; ++j) {
+                const double t = Tc[j] * fc[j];
+                s += t;
+                sw += w[j] * t;
+                g1[j] = dfc[j] * Tc[j] + fc[j] * k;
+            }
+            Gr[1] = s;
+            if (weighted_) Grw[1] = sw;
+        }
+        for (int m = 2; m < rn_; ++m) {
+            double s = 0.0, sw = 0.0;
+            const double mk = m * k;
+            double *gm = gp + size_t(m) * ld;
+#pragma omp simd reduction(+ : s, sw)
+            for (int j = 0; j < n; ++j) {
+                const double T = x2[j] * Tc[j] - Tp[j];
+                const double dT = mk * Uc[j];
+                const double U = x2[j] * Uc[j] - Up[j];
+                Tp[j] = Tc[j];
+                Tc[j] = T;
+                Up[j] = Uc[j];
+                Uc[j] = U;
+                const double g = fc[j] * T;
+                s += g;
+                sw += w[j] * g;
+                gm[j] = dfc[j] * T + fc[j] * dT;
+            }
+            Gr[m] = s;
+            if (weighted_) Grw[m] = sw;
+        }
+        // Angular terms over unordered pairs of neighbours inside angular_Rc.
+        collect_angular(nb);
+        const int na = na_;
+        double T[kMaxAng], acc[kMaxAng] = {0}, accw[kMaxAng] = {0};
+        for (int a = 0; a < na; ++a) {
+            for (int b = a + 1; b < na; ++b) {
+                const double c = aux_[a] * aux_[b] + auy_[a] * auy_[b] + auz_[a] * auz_[b];
+                const double f = afc_[a] * afc_[b];
+                const double wf = aw_[a] * aw_[b] * f;
+                chebyshev_values(ang_scale_ * c + ang_shift_, T);
+                for (int m = 0; m < an_; ++m) {
+                    acc[m] += f * T[m];
+                    accw[m] += wf * T[m];
+                }
+            }
+        }
+        for (int m = 0; m < an_; ++m) {
+            Ga[m] = acc[m];
+            if (weighted_) Gaw[m] = accw[m];
+        }
+    }
+
+    void backward(Neighbours &nb, const double *dEdG) override {
+        const int n = nb.n;
+        const double *a_r = dEdG, *a_a = dEdG + rn_;
+        const double *b_r = weighted_ ? dEdG + rn_ + an_ : zeros_.data();
+        const double *b_a = weighted_ ? b_r + rn_ : zeros_.data();
+        double *s = tp_.data();  // reuse as dE/dr accumulator
+        const double *w = w_.data(), *gp = gp_.data();
+        const size_t ld = cap_;
+        for (int j = 0; j < n; ++j) s[j] = 0.0;
+        for (int m = 0; m < rn_; ++m) {
+            const double am = a_r[m], bm = b_r[m];
+            const double *gm = gp + size_t(m) * ld;
+#pragma omp simd
+            for (int j = 0; j < n; ++j) s[j] += (am + bm * w[j]) * gm[j];
+        }
+        for (int j = 0; j < n; ++j) {
+            const double f = nb.r[j] > 0.0 ? s[j] / nb.r[j] : 0.0;
+            nb.gx[j] = f * nb.x[j];
+            nb.gy[j] = f * nb.y[j];
+            nb.gz[j] = f * nb.z[j];
+        }
+        const int na = na_;
+        double T[kMaxAng], dT[kMaxAng];
+        for (int a = 0; a < na; ++a) {
+            const int ja = aidx_[a];
+            double gxa = 0.0, gya = 0.0, gza = 0.0;
+            const double ua[3] = {aux_[a], auy_[a], auz_[a]};
+            for (int b = a + 1; b < na; ++b) {
+                const double ub[3] = {aux_[b], auy_[b], auz_[b]};
+                const double c = ua[0] * ub[0] + ua[1] * ub[1] + ua[2] * ub[2];
+                const double wab = aw_[a] * aw_[b];
+                chebyshev_derivs(ang_scale_ * c + ang_shift_, T, dT);
+                double S = 0.0, Sp = 0.0;
+                for (int m = 0; m < an_; ++m) {
+                    const double coef = a_a[m] + wab * b_a[m];
+                    S += coef * T[m];
+                    Sp += coef * dT[m];
+                }
+                Sp *= ang_scale_;
+                const double ff = afc_[a] * afc_[b];
+                const double ra = S * adfc_[a] * afc_[b], rb = S * afc_[a] * adfc_[b];
+                const double pa = ff * Sp / ar_[a], pb = ff * Sp / ar_[b];
+                const int jb = aidx_[b];
+                for (int d = 0; d < 3; ++d) {
+                    const double ga = ra * ua[d] + pa * (ub[d] - c * ua[d]);
+                    const double gb = rb * ub[d] + pb * (ua[d] - c * ub[d]);
+                    if (d == 0) { gxa += ga; nb.gx[jb] += gb; }
+                    else if (d == 1) { gya += ga; nb.gy[jb] += gb; }
+                    else { gza += ga; nb.gz[jb] += gb; }
+                }
+            }
+            nb.gx[ja] += gxa;
+            nb.gy[ja] += gya;
+            nb.gz[ja] += gza;
+        }
+    }
+
+private:
+    static constexpr int kMaxAng = 202;
+
+    void chebyshev_values(double x, double *T) const {
+        T[0] = 1.0;
+        if (an_ > 1) T[1] = x;
+        for (int m = 2; m < an_; ++m) T[m] = 2.0 * x * T[m - 1] - T[m - 2];
+    }
+    // T_m(x) and dT_m/dx = m U_{m-1}(x).
+    void chebyshev_derivs(double x, double *T, double *dT) const {
+        T[0] = 1.0;
+        dT[0] = 0.0;
+        if (an_ < 2) return;
+        T[1] = x;
+        dT[1] = 1.0;
+        double Um2 = 1.0, Um1 = 2.0 * x;  // U_0, U_1
+        for (int m = 2; m < an_; ++m) {
+            T[m] = 2.0 * x * T[m - 1] - T[m - 2];
+            dT[m] = m * Um1;
+            const double U = 2.0 * x * Um1 - Um2;
+            Um2 = Um1;
+            Um1 = U;
+        }
+    }
+
+    void collect_angular(const Neighbours &nb) {
+        na_ = 0;
+        for (int j = 0; j < nb.n; ++j) {
+            const double r = nb.r[j];
+            if (!(r < rc_a_) || r <= 0.0) continue;
+            const int a = na_++;
+            aidx_[a] = j;
+            ar_[a] = r;
+            aux_[a] = nb.x[j] / r;
+            auy_[a] = nb.y[j] / r;
+            auz_[a] = nb.z[j] / r;
+            cutoff_fn(r, rc_a_, afc_[a], adfc_[a]);
+            aw_[a] = weights_[nb.env[j]];
+        }
+    }
+
+    void reserve(int n) {
+        if (size_t(n) <= cap_) return;
+        cap_ = size_t(n) + size_t(n) / 2 + 16;
+        for (auto *v : {&x2_, &fc_, &dfc_, &w_, &tp_, &tc_, &up_, &uc_, &ar_, &aux_, &auy_, &auz_, &afc_,
+                        &adfc_, &aw_})
+            v->assign(cap_, 0.0);
+        aidx_.assign(cap_, 0);
+        gp_.assign(cap_ * size_t(rn_), 0.0);
+        zeros_.assign(size_t(std::max(rn_, an_)), 0.0);
+    }
+
+    int rn_ = 0, an_ = 0, na_ = 0;
+    double rc_r_ = 0.0, rc_a_ = 0.0, ang_scale_ = 1.0, ang_shift_ = 0.0;
+    bool weighted_ = false;
+    std::vector<double> weights_;
+    size_t cap_ = 0;
+    std::vector<double> x2_, fc_, dfc_, w_, tp_, tc_, up_, uc_, gp_, zeros_;
+    std::vector<int> aidx_;
+    std::vector<double> ar_, aux_, auy_, auz_, afc_, adfc_, aw_;
+};
+
+// ---------------------------------------------------------------------------
+// Behler-Parrinello (2011) symmetry functions G1-G5 (section 4.5).
+class Behler final : public Descriptor {
+    struct Function {
+        int kind;         // 1..5
+        double rc, p1, p2, p3;
+        int e1, e2;       // 0-based env indices (e2 only for angular)
+    };
+
+public:
+    explicit Behler(const PotentialFile &pot) {
+        const auto &s = pot.setup;
+        const int nenv = int(s.envtypes.size());
+        std::vector<Function> all(s.nsf);
+        for (int i = 0; i < s.nsf; ++i) {
+            const int kind = s.sf[i];
+            if (kind < 1 || kind > 5)
+                setup_error(pot, "S10 sf", "function " + std::to_string(i + 1) + " has kind " +
+                                               std::to_string(kind) + "; expected 1..5 (G1..G5)");
+            const double *p = &s.sfparam[size_t(4) * i];
+            Function f{kind, p[0], p[1], p[2], p[3], s.sfenv[2 * i] - 1, s.sfenv[2 * i + 1] - 1};
+            if (!(f.rc > 0.0))
+                setup_error(pot, "S11 sfparam", "function " + std::to_string(i + 1) +
+                                                    " has a non-positive cut-off " + std::to_string(f.rc));
+            if (f.e1 < 0 || f.e1 >= nenv || (kind >= 4 && (f.e2 < 0 || f.e2 >= nenv)))
+                setup_error(pot, "S12 sfenv", "function " + std::to_string(i + 1) +
+                                                  " refers to environment species outside 1.." +
+                                                  std::to_string(nenv));
+            if (kind >= 4 && f.e2 < f.e1) std::swap(f.e1, f.e2);
+            all[i] = f;
+            cutoff_ = std::max(cutoff_, f.rc);
+        }
+        // Output order of ænet: per neighbour type a: radial (G1, G2, G3), then
+        // for b >= a the angular functions of (a, b) (G4, G5).
+        for (int a = 0; a < nenv; ++a) {
+            for (int kind = 1; kind <= 3; ++kind)
+                for (auto &f : all)
+                    if (f.kind == kind && f.e1 == a) funcs_.push_back(f);
+            for (int b = a; b < nenv; ++b)
+                for (int kind = 4; kind <= 5; ++kind)
+                    for (auto &f : all)
+                        if (f.kind == kind && f.e1 == a && f.e2 == b) funcs_.push_back(f);
+        }
+        size_ = s.nsf;
+    }
+
+    void forward(const Neighbours &nb, double *G) override {
+        for (int f = 0; f < size_; ++f) G[f] = evaluate(nb, funcs_[f], 0.0, nullptr);
+    }
+
+    void backward(Neighbours &nb, const double *dEdG) override {
+        for (int j = 0; j < nb.n; ++j) nb.gx[j] = nb.gy[j] = nb.gz[j] = 0.0;
+        for (int f = 0; f < size_; ++f)
+            if (dEdG[f] != 0.0) evaluate(nb, funcs_[f], dEdG[f], &nb);
+    }
+
+private:
+    // Value of one function; if out is given, adds coef * dG/dR_ij to out->g*.
+    static double evaluate(const Neighbours &nb, const Function &f, double coef, Neighbours *out) {
+        double G = 0.0;
+        if (f.kind <= 3) {
+            for (int j = 0; j < nb.n; ++j) {
+                const double r = nb.r[j];
+                if (nb.env[j] != f.e1 || !(r < f.rc) || r <= 0.0) continue;
+                double fc, dfc, g, dg;
+                cutoff_fn(r, f.rc, fc, dfc);
+                if (f.kind == 1) {
+                    g = fc;
+                    dg = dfc;
+                } else if (f.kind == 2) {
+                    const double e = std::exp(-f.p2 * (r - f.p1) * (r - f.p1));
+                    g = e * fc;
+                    dg = e * (dfc - 2.0 * f.p2 * (r - f.p1) * fc);
+                } else {
+                    const double c = std::cos(f.p1 * r), s = std::sin(f.p1 * r);
+                    g = c * fc;
+                    dg = c * dfc - f.p1 * s * fc;
+                }
+                G += g;
+                if (out) {
+                    const double q = coef * dg / r;
+                    out->gx[j] += q * nb.x[j];
+                    out->gy[j] += q * nb.y[j];
+                    out->gz[j] += q * nb.z[j];
+                }
+            }
+            return G;
+        }
+        const double lambda = f.p1, zeta = f.p2, eta = f.p3;
+        const double pref = std::pow(2.0, 1.0 - zeta);
+        for (int j = 0; j < nb.n; ++j) {
+            const double rj = nb.r[j];
+            if (!(rj < f.rc) || rj <= 0.0 || (nb.env[j] != f.e1 && nb.env[j] != f.e2)) continue;
+            for (int k = j + 1; k < nb.n; ++k) {
+                const double rk = nb.r[k];
+                if (!(rk < f.rc) || rk <= 0.0) continue;
+                const int sj = nb.env[j], sk = nb.env[k];
+                if (!((sj == f.e1 && sk == f.e2) || (sj == f.e2 && sk == f.e1))) continue;
+                const double dj[3] = {nb.x[j], nb.y[j], nb.z[j]}, dk[3] = {nb.x[k], nb.y[k], nb.z[k]};
+                const double djk[3] = {dk[0] - dj[0], dk[1] - dj[1], dk[2] - dj[2]};
+                const double rjk = std::sqrt(djk[0] * djk[0] + djk[1] * djk[1] + djk[2] * djk[2]);
+                double fcj, dfcj, fck, dfck, fcjk = 1.0, dfcjk = 0.0;
+                cutoff_fn(rj, f.rc, fcj, dfcj);
+                cutoff_fn(rk, f.rc, fck, dfck);
+                double r2 = rj * rj + rk * rk;
+                if (f.kind == 4) {
+                    if (!(rjk < f.rc)) continue;
+                    cutoff_fn(rjk, f.rc, fcjk, dfcjk);
+                    r2 += rjk * rjk;
+                }
+                const double c = (dj[0] * dk[0] + dj[1] * dk[1] + dj[2] * dk[2]) / (rj * rk);
+                const double base = 1.0 + lambda * c;
+                if (base <= 0.0) continue;  // (1 + lambda cos)^zeta vanishes with its slope for zeta > 1
+                const double P = pref * std::pow(base, zeta);
+                const double dP = pref * zeta * std::pow(base, zeta - 1.0) * lambda;  // dP/dc
+                const double E = std::exp(-eta * r2);
+                const double F = fcj * fck * fcjk;
+                G += P * E * F;
+                if (!out) continue;
+                const double q = coef;
+                for (int d = 0; d < 3; ++d) {
+                    const double uj = dj[d] / rj, uk = dk[d] / rk;
+                    const double dcj = (uk - c * uj) / rj, dck = (uj - c * uk) / rk;
+                    // d r2/d dj = 2 dj (+ -2 djk for G4), d r2/d dk = 2 dk (+ 2 djk)
+                    double dr2j = 2.0 * dj[d], dr2k = 2.0 * dk[d];
+                    double dFj = dfcj * uj * fck * fcjk, dFk = fcj * dfck * uk * fcjk;
+                    if (f.kind == 4) {
+                        dr2j -= 2.0 * djk[d];
+                        dr2k += 2.0 * djk[d];
+                        const double ujk = rjk > 0.0 ? djk[d] / rjk : 0.0;
+                        dFj -= fcj * fck * dfcjk * ujk;
+                        dFk += fcj * fck * dfcjk * ujk;
+                    }
+                    const double gj = dP * dcj * E * F + P * E * (-eta) * dr2j * F + P * E * dFj;
+                    const double gk = dP * dck * E * F + P * E * (-eta) * dr2k * F + P * E * dFk;
+                    (d == 0 ? out->gx : d == 1 ? out->gy : out->gz)[j] += q * gj;
+                    (d == 0 ? out->gx : d == 1 ? out->gy : out->gz)[k] += q * gk;
+                }
+            }
+        }
+        return G;
+    }
+
+    std::vector<Function> funcs_;
+};
+
+}  // namespace
+
+std::unique_ptr<Descriptor> make_descriptor(const PotentialFile &pot, bool legacy_angular) {
+    if (pot.setup.sftype == "chebyshev") return std::make_unique<Chebyshev>(pot, legacy_angular);
+    return std::make_unique<Behler>(pot);
+}
+
+}  // namespace taylorann

@@ -1,0 +1,50 @@
+// The backend-independent evaluation contract: a model maps per-centre
+// neighbour edges (vector r_j - r_i) to per-centre energies and dE/d(edge).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace taylorann {
+
+// Edges grouped by centre (CSR). Owned by the caller and reused across calls.
+struct EdgeBatch {
+    int n_atoms = 0;                 // size of the atom array edges index into
+    const int *species = nullptr;    // [n_atoms]; edges never touch atoms with species < 0
+    std::vector<int> centre;         // [n_centres] atom index of each centre
+    std::vector<int64_t> offset;     // [n_centres + 1]
+    std::vector<int> neighbour;      // [n_edges] atom index of the neighbour
+    std::vector<double> vec;         // [3 n_edges] r_j - r_i (periodic images applied)
+
+    void clear() {
+        centre.clear();
+        offset.assign(1, 0);
+        neighbour.clear();
+        vec.clear();
+    }
+    size_t n_centres() const { return centre.size(); }
+    size_t n_edges() const { return neighbour.size(); }
+};
+
+class Model {
+public:
+    virtual ~Model() = default;
+    const std::vector<std::string> &species() const { return species_; }
+    const std::vector<double> &reference_energies() const { return reference_energies_; }
+    double cutoff() const { return cutoff_; }
+    // energy[c] of every centre (reference energy included); grad[3e] = dE_total/d vec_e.
+    virtual void compute(const EdgeBatch &batch, double *energy, double *grad) = 0;
+
+protected:
+    std::vector<std::string> species_;
+    std::vector<double> reference_energies_;
+    double cutoff_ = 0.0;
+};
+
+std::unique_ptr<Model> make_native_model(const std::vector<std::string> &paths,
+                                         bool legacy_angular);
+std::unique_ptr<Model> make_torch_model(const std::string &path);  // throws if not built in
+bool torch_available();
+
+}  // namespace taylorann

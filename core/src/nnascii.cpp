@@ -1,0 +1,289 @@
+#include "nnascii.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "error.hpp"
+
+namespace taylorann {
+namespace {
+
+// Token-based within a record, line-based between records (Fortran
+// list-directed input): a record may wrap over lines, leftovers are dropped.
+class RecordReader {
+public:
+    RecordReader(const std::string &path, std::vector<std::string> lines)
+        : path_(path), lines_(std::move(lines)) {}
+
+    size_t position() const { return next_; }
+    void rewind(size_t position) { next_ = position; }
+    size_t line_number() const { return next_; }  // 1-based number of the last line consumed
+
+    std::string text(const std::string &record) {
+        if (next_ >= lines_.size()) truncated(record, "a line of text", 0);
+        std::string s = lines_[next_++];
+        const auto b = s.find_first_not_of(" \t\r");
+        const auto e = s.find_last_not_of(" \t\r");
+        return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+    }
+
+    std::vector<std::string> tokens(const std::string &record, size_t count,
+                                    const std::string &what) {
+        std::vector<std::string> out;
+        out.reserve(count);
+        const size_t first = next_ + 1;
+        while (out.size() < count) {
+            if (next_ >= lines_.size()) truncated(record, std::to_string(count) + " " + what, out.size(), first);
+            std::istringstream in(lines_[next_++]);
+            std::string tok;
+            while (out.size() < count && in >> tok) out.push_back(tok);
+        }
+        return out;
+    }
+
+    std::vector<int> ints(const std::string &record, size_t count) {
+        auto toks = tokens(record, count, count == 1 ? "integer" : "integers");
+        std::vector<int> out(count);
+        for (size_t k = 0; k < count; ++k) out[k] = to_int(record, toks[k]);
+        return out;
+    }
+    int integer(const std::string &record) { return ints(record, 1)[0]; }
+
+    std::vector<double> reals(const std::string &record, size_t count) {
+        auto toks = tokens(record, count, count == 1 ? "real" : "reals");
+        std::vector<double> out(count);
+        for (size_t k = 0; k < count; ++k) out[k] = to_real(record, toks[k], k);
+        return out;
+    }
+    double real(const std::string &record) { return reals(record, 1)[0]; }
+
+    std::vector<std::string> names(const std::string &record, size_t count) {
+        return tokens(record, count, count == 1 ? "name" : "names");
+    }
+
+    bool logical(const std::string &record) {
+        std::string t = tokens(record, 1, "logical")[0];
+        size_t k = 0;
+        while (k < t.size() && t[k] == '.') ++k;
+        const char c = k < t.size() ? char(std::tolower(t[k])) : '\0';
+        if (c == 't') return true;
+        if (c == 'f') return false;
+        error(record, "expected a logical (T/F/.true./True), found '" + t + "'");
+    }
+
+    [[noreturn]] void error(const std::string &record, const std::string &message) const {
+        fail(TAYLORANN_ERR_FORMAT, path_ + ": record " + record + " (line " +
+                                       std::to_string(next_) + "): " + message);
+    }
+
+private:
+    [[noreturn]] void truncated(const std::string &record, const std::string &expected,
+                                size_t found, size_t first_line = 0) const {
+        fail(TAYLORANN_ERR_FORMAT,
+             path_ + ": record " + record + ": file truncated: expected " + expected +
+                 (first_line ? " starting at line " + std::to_string(first_line) : "") +
+                 ", found " + std::to_string(found) + " before end of file");
+    }
+
+    int to_int(const std::string &record, const std::string &tok) const {
+        errno = 0;
+        char *end = nullptr;
+        const long v = std::strtol(tok.c_str(), &end, 10);
+        if (end == tok.c_str() || *end != '\0' || errno != 0 || v > 2147483647L || v < -2147483647L)
+            error(record, "expected an integer, found '" + tok + "'");
+        return int(v);
+    }
+
+    double to_real(const std::string &record, const std::string &tok, size_t index) const {
+        std::string t = tok;
+        for (char &c : t)
+            if (c == 'd' || c == 'D') c = 'e';
+        errno = 0;
+        char *end = nullptr;
+        const double v = std::strtod(t.c_str(), &end);
+        if (end == t.c_str() || *end != '\0')
+            error(record, "expected a real number, found '" + tok + "' (value " +
+                              std::to_string(index + 1) + ")");
+        if (!std::isfinite(v))
+            error(record, "non-finite value '" + tok + "' (value " + std::to_string(index + 1) + ")");
+        return v;
+    }
+
+    std::string path_;
+    std::vector<std::string> lines_;
+    size_t next_ = 0;
+};
+
+void read_network(RecordReader &in, NetworkRecords &net) {
+    net.nlayers = in.integer("N1 nlayers");
+    if (net.nlayers < 2 || net.nlayers > 1000)
+        in.error("N1 nlayers", "expected at least 2 layers (input and output), found " +
+                                   std::to_string(net.nlayers));
+    const int L = net.nlayers;
+    const int nnodes_max = in.integer("N2 nnodes_max");
+    const int wsize = in.integer("N3 Wsize");
+    const int nvalues = in.integer("N4 nvalues");
+    net.nnodes = in.ints("N5 nnodes", L);
+    for (int l = 0; l < L; ++l)
+        if (net.nnodes[l] < 1)
+            in.error("N5 nnodes", "layer " + std::to_string(l + 1) + " has " +
+                                      std::to_string(net.nnodes[l]) + " nodes; expected >= 1");
+    if (net.nnodes[L - 1] != 1)
+        in.error("N5 nnodes", "output layer must have 1 node, found " + std::to_string(net.nnodes[L - 1]));
+    net.activation = in.ints("N6 f_a", L - 1);
+    for (int l = 0; l < L - 1; ++l)
+        if (net.activation[l] < 0 || net.activation[l] > 4)
+            in.error("N6 f_a", "unknown activation code " + std::to_string(net.activation[l]) +
+                                   " for layer " + std::to_string(l + 2) +
+                                   "; expected 0 (linear), 1 (tanh), 2 (sigmoid), 3 (mtanh) or 4 (twist)");
+    const auto iw = in.ints("N7 iw", L);
+    const auto iv = in.ints("N8 iv", L);
+    long w = 0, v = 0;
+    for (int l = 0; l < L; ++l) {
+        if (iw[l] != w)
+            in.error("N7 iw", "iw(" + std::to_string(l + 1) + ") = " + std::to_string(iw[l]) +
+                                  ", expected " + std::to_string(w) + " from nnodes");
+        if (iv[l] != v)
+            in.error("N8 iv", "iv(" + std::to_string(l + 1) + ") = " + std::to_string(iv[l]) +
+                                  ", expected " + std::to_string(v) + " from nnodes");
+        if (l + 1 < L) w += long(net.nnodes[l] + 1) * net.nnodes[l + 1];
+        v += net.nnodes[l] + 1;
+    }
+    const int max_nodes = *std::max_element(net.nnodes.begin(), net.nnodes.end());
+    if (nnodes_max != max_nodes)
+        in.error("N2 nnodes_max", "found " + std::to_string(nnodes_max) + ", expected " +
+                                      std::to_string(max_nodes) + " from nnodes");
+    if (wsize != w)
+        in.error("N3 Wsize", "found " + std::to_string(wsize) + ", expected " + std::to_string(w) +
+                                 " from nnodes");
+    if (nvalues != iv[L - 1] + net.nnodes[L - 1])
+        in.error("N4 nvalues", "found " + std::to_string(nvalues) + ", expected " +
+                                   std::to_string(iv[L - 1] + net.nnodes[L - 1]) + " from nnodes");
+    net.weights = in.reals("N9 W", size_t(w));
+}
+
+// sfenv has 2*nsf entries in dialects P/X and binary files, nenv*nsf in
+// Fortran's own ASCII writer (AENET_FORMAT.md 4.4): try the former first.
+std::vector<int> read_sfenv(RecordReader &in, int nsf, int nenv) {
+    const size_t start = in.position();
+    try {
+        auto v = in.ints("S12 sfenv", size_t(2) * nsf);
+        const size_t after = in.position();
+        const std::string next = in.text("S13 neval");
+        in.rewind(after);
+        std::istringstream probe(next);
+        std::string a, b;
+        if ((probe >> a) && !(probe >> b) && a.find('.') == std::string::npos) return v;
+    } catch (const Error &) {
+        if (nenv == 2) throw;
+    }
+    if (nenv == 2) {
+        in.rewind(start);
+        return in.ints("S12 sfenv", size_t(2) * nsf);
+    }
+    in.rewind(start);
+    auto raw = in.ints("S12 sfenv", size_t(nenv) * nsf);
+    std::vector<int> v(size_t(2) * nsf, 0);
+    for (int i = 0; i < nsf; ++i)
+        for (int r = 0; r < std::min(nenv, 2); ++r) v[2 * i + r] = raw[size_t(nenv) * i + r];
+    return v;
+}
+
+void read_setup(RecordReader &in, SetupRecords &s) {
+    s.description = in.text("S1 description");
+    s.atomtype = in.text("S2 atomtype");
+    if (s.atomtype.empty()) in.error("S2 atomtype", "expected the central species name, found an empty line");
+    const int nenv = in.integer("S3 nenv");
+    if (nenv < 1 || nenv > 200)
+        in.error("S3 nenv", "expected 1..200 environment species, found " + std::to_string(nenv));
+    s.envtypes = in.names("S4 envtypes", nenv);
+    for (size_t a = 0; a < s.envtypes.size(); ++a)
+        for (size_t b = 0; b < a; ++b)
+            if (s.envtypes[a] == s.envtypes[b])
+                in.error("S4 envtypes", "species '" + s.envtypes[a] + "' listed twice");
+    s.rc_min = in.real("S5 Rc_min");
+    s.rc_max = in.real("S6 Rc_max");
+    std::string t = in.text("S7 sftype");
+    std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    if (t != "chebyshev" && t != "behler2011")
+        in.error("S7 sftype", "unknown descriptor type '" + t + "'; expected Chebyshev or Behler2011");
+    s.sftype = t;
+    s.nsf = in.integer("S8 nsf");
+    if (s.nsf < 1 || s.nsf > 100000)
+        in.error("S8 nsf", "expected a positive number of descriptor values, found " + std::to_string(s.nsf));
+    const int nsfparam = in.integer("S9 nsfparam");
+    if (nsfparam != 4) in.error("S9 nsfparam", "expected 4, found " + std::to_string(nsfparam));
+    s.sf = in.ints("S10 sf", s.nsf);
+    s.sfparam = in.reals("S11 sfparam", size_t(4) * s.nsf);
+    s.sfenv = read_sfenv(in, s.nsf, nenv);
+    const int neval = in.integer("S13 neval");
+    if (neval < 0) in.error("S13 neval", "expected a count >= 0, found " + std::to_string(neval));
+    in.reals("S14 sfval_min", s.nsf);
+    in.reals("S15 sfval_max", s.nsf);
+    s.sfval_avg = in.reals("S16 sfval_avg", s.nsf);
+    s.sfval_cov = in.reals("S17 sfval_cov", s.nsf);
+}
+
+void read_training(RecordReader &in, TrainingRecords &t) {
+    in.text("T1 file");
+    in.logical("T2 normalized");
+    t.scale = in.real("T3 scale");
+    if (t.scale == 0.0) in.error("T3 scale", "energy scale must be non-zero");
+    t.shift = in.real("T4 shift");
+    const int ntypes = in.integer("T5 ntypes");
+    if (ntypes < 1 || ntypes > 200)
+        in.error("T5 ntypes", "expected 1..200 species, found " + std::to_string(ntypes));
+    t.typenames = in.names("T6 typenames", ntypes);
+    t.e_atom = in.reals("T7 E_atom", ntypes);
+    in.integer("T8 natomtot");
+    in.integer("T9 nstrucs");
+    in.reals("T10 E_min E_max E_av", 3);
+}
+
+}  // namespace
+
+PotentialFile read_nnascii(const std::string &path) {
+    std::ifstream file(path);
+    if (!file) fail(TAYLORANN_ERR_IO, path + ": cannot open potential file (missing or unreadable)");
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(file, line);) lines.push_back(line);
+    if (file.bad()) fail(TAYLORANN_ERR_IO, path + ": read error");
+    if (lines.empty()) fail(TAYLORANN_ERR_FORMAT, path + ": file is empty; expected an ænet .nn.ascii potential");
+
+    PotentialFile pot;
+    pot.path = path;
+    RecordReader in(path, std::move(lines));
+    read_network(in, pot.network);
+    read_setup(in, pot.setup);
+    read_training(in, pot.training);
+
+    const auto &s = pot.setup;
+    if (pot.network.nnodes[0] != s.nsf)
+        in.error("S8 nsf", "descriptor length " + std::to_string(s.nsf) +
+                               " differs from the network input size nnodes(1) = " +
+                               std::to_string(pot.network.nnodes[0]));
+    for (int f = 0; f < s.nsf; ++f) {
+        const double var = s.sfval_cov[f] - s.sfval_avg[f] * s.sfval_avg[f];
+        if (!std::isfinite(var))
+            in.error("S17 sfval_cov", "variance of feature " + std::to_string(f + 1) + " is not finite");
+    }
+    const auto &t = pot.training;
+    const auto it = std::find(t.typenames.begin(), t.typenames.end(), s.atomtype);
+    if (it == t.typenames.end())
+        fail(TAYLORANN_ERR_FORMAT, path + ": record T6 typenames: central species '" + s.atomtype +
+                                       "' has no reference energy (types listed: " +
+                                       [&] {
+                                           std::string l;
+                                           for (auto &n : t.typenames) l += (l.empty() ? "" : " ") + n;
+                                           return l;
+                                       }() + ")");
+    pot.reference_energy = t.e_atom[size_t(it - t.typenames.begin())];
+    return pot;
+}
+
+}  // namespace taylorann

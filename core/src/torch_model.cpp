@@ -1,0 +1,128 @@
+// TorchScript backend (the only translation unit that includes libtorch).
+// MD contract: energies[N] = model(species int64[N], edge_index int64[2,E],
+// edge_vec float64[E,3]); metadata in the extra file "taylorann.json".
+#include <torch/csrc/autograd/autograd.h>
+#include <torch/script.h>
+
+#include <fstream>
+
+#include "error.hpp"
+#include "json.hpp"
+#include "model.hpp"
+
+namespace taylorann {
+namespace {
+
+std::string first_line(const std::string &s) { return s.substr(0, s.find('\n')); }
+
+class TorchModel final : public Model {
+public:
+    explicit TorchModel(const std::string &path) : path_(path) {
+        if (!std::ifstream(path))
+            fail(TAYLORANN_ERR_IO, path + ": cannot open TorchScript model (missing or unreadable)");
+        torch::jit::ExtraFilesMap extra{{"taylorann.json", ""}};
+        try {
+            module_ = torch::jit::load(path, torch::kCPU, extra);
+        } catch (const std::exception &e) {
+            fail(TAYLORANN_ERR_FORMAT, path + ": not a loadable TorchScript model: " + first_line(e.what()));
+        }
+        module_.eval();
+        read_metadata(extra["taylorann.json"]);
+    }
+
+    void compute(const EdgeBatch &b, double *energy, double *grad) override {
+        const int64_t n = b.n_atoms, ne = int64_t(b.n_edges());
+        species_buf_.resize(size_t(n));
+        for (int64_t i = 0; i < n; ++i) species_buf_[i] = b.species[i] < 0 ? 0 : b.species[i];
+        index_buf_.resize(size_t(2 * ne));
+        for (size_t c = 0; c < b.n_centres(); ++c)
+            for (int64_t e = b.offset[c]; e < b.offset[c + 1]; ++e) {
+                index_buf_[e] = b.centre[c];
+                index_buf_[ne + e] = b.neighbour[e];
+            }
+        centre_buf_.assign(b.centre.begin(), b.centre.end());
+        const auto i64 = torch::TensorOptions().dtype(torch::kInt64);
+        const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
+        try {
+            torch::Tensor species = torch::from_blob(species_buf_.data(), {n}, i64);
+            torch::Tensor edge_index = torch::from_blob(index_buf_.data(), {2, ne}, i64);
+            torch::Tensor edge_vec =
+                torch::from_blob(const_cast<double *>(b.vec.data()), {ne, 3}, f64).clone().requires_grad_(true);
+            torch::Tensor centres = torch::from_blob(centre_buf_.data(), {int64_t(centre_buf_.size())}, i64);
+            torch::Tensor out = module_.forward({species, edge_index, edge_vec}).toTensor();
+            if (out.dim() != 1 || out.size(0) != n || out.scalar_type() != torch::kFloat64)
+                fail(TAYLORANN_ERR_RUNTIME, path_ + ": model returned a tensor of shape " +
+                                                c10::str(out.sizes()) + " and type " +
+                                                std::string(c10::toString(out.scalar_type())) +
+                                                "; expected float64[" + std::to_string(n) + "]");
+            torch::Tensor mine = out.index_select(0, centres);
+            torch::Tensor total = mine.sum();
+            torch::Tensor g;
+            if (ne > 0 && total.requires_grad())
+                g = torch::autograd::grad({total}, {edge_vec}, {}, false, false, true)[0];
+            mine = mine.contiguous();
+            std::copy(mine.data_ptr<double>(), mine.data_ptr<double>() + mine.numel(), energy);
+            if (g.defined()) {
+                g = g.contiguous();
+                std::copy(g.data_ptr<double>(), g.data_ptr<double>() + 3 * ne, grad);
+            } else {
+                std::fill(grad, grad + 3 * ne, 0.0);
+            }
+        } catch (const Error &) {
+            throw;
+        } catch (const std::exception &e) {
+            fail(TAYLORANN_ERR_RUNTIME, path_ + ": TorchScript evaluation failed: " + first_line(e.what()));
+        }
+    }
+
+private:
+    void read_metadata(const std::string &text) {
+        const std::string origin = path_ + ": extra file taylorann.json";
+        if (text.empty())
+            fail(TAYLORANN_ERR_FORMAT, path_ + ": TorchScript model lacks the extra file 'taylorann.json' "
+                                               "(species, cutoff, units, reference_energies)");
+        const Json meta = parse_json(text, origin);
+        if (meta.kind != Json::Object) fail(TAYLORANN_ERR_FORMAT, origin + ": expected a JSON object");
+        const Json *version = meta.find("format_version");
+        if (!version || version->kind != Json::Number || version->number != 1.0)
+            fail(TAYLORANN_ERR_FORMAT, origin + ": key 'format_version' must be 1");
+        const Json *sp = meta.find("species");
+        if (!sp || sp->kind != Json::Array || sp->array.empty())
+            fail(TAYLORANN_ERR_FORMAT, origin + ": key 'species' must be a non-empty list of element symbols");
+        for (const auto &s : sp->array) {
+            if (s.kind != Json::String || s.string.empty())
+                fail(TAYLORANN_ERR_FORMAT, origin + ": key 'species' must hold element symbols (strings)");
+            species_.push_back(s.string);
+        }
+        const Json *rc = meta.find("cutoff");
+        if (!rc || rc->kind != Json::Number || !(rc->number > 0.0))
+            fail(TAYLORANN_ERR_FORMAT, origin + ": key 'cutoff' must be a positive number (Å)");
+        cutoff_ = rc->number;
+        const Json *units = meta.find("units");
+        if (!units || units->kind != Json::String || units->string != "metal")
+            fail(TAYLORANN_ERR_FORMAT, origin + ": key 'units' must be \"metal\"");
+        const Json *ref = meta.find("reference_energies");
+        reference_energies_.assign(species_.size(), 0.0);
+        if (ref) {
+            for (size_t k = 0; k < species_.size(); ++k) {
+                const Json *e = ref->find(species_[k]);
+                if (!e || e->kind != Json::Number)
+                    fail(TAYLORANN_ERR_FORMAT, origin + ": 'reference_energies' lacks a number for '" +
+                                                   species_[k] + "'");
+                reference_energies_[k] = e->number;
+            }
+        }
+    }
+
+    std::string path_;
+    torch::jit::Module module_;
+    std::vector<int64_t> species_buf_, index_buf_, centre_buf_;
+};
+
+}  // namespace
+
+bool torch_available() { return true; }
+
+std::unique_ptr<Model> make_torch_model(const std::string &path) { return std::make_unique<TorchModel>(path); }
+
+}  // namespace taylorann
