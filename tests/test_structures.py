@@ -1,0 +1,90 @@
+"""Structure readers: ænet XSF (periodic, isolated, forces) and ase.io formats; clear errors on bad XSF."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import POTENTIAL, ROOT, TIO2
+from trainer.errors import InputFileError
+from trainer.readers import read_structures
+from trainer.structures import Structure
+from trainer.xsf import read_xsf, write_xsf
+
+
+def test_periodic_xsf_with_energy_and_forces():
+    s = read_xsf(TIO2 / "structure-001.xsf")
+    assert s.natoms == 23 and s.periodic and s.energy == -19517.09425849
+    assert s.cell[0, 0] == 5.17600016 and s.forces[0, 2] == 2.51304061
+    assert s.species.count("Ti") == 8 and s.species.count("O") == 15
+
+
+def test_isolated_xsf_and_round_trip(tmp_path):
+    path = tmp_path / "cluster.xsf"
+    path.write_text("# total energy = -12.5 eV\nATOMS\nO 0.0 0.0 0.0\nH 0.95 0.0 0.0\nH -0.3 0.9 0.0\n")
+    s = read_xsf(path)
+    assert not s.periodic and s.cell is None and s.forces is None and s.energy == -12.5
+    s.forces = np.arange(9.0).reshape(3, 3)
+    write_xsf(tmp_path / "out.xsf", s)
+    t = read_xsf(tmp_path / "out.xsf")
+    assert np.allclose(t.positions, s.positions) and np.allclose(t.forces, s.forces) and t.energy == -12.5
+
+
+def test_extxyz_through_ase(tmp_path):
+    s = read_xsf(TIO2 / "structure-002.xsf")
+    import ase.io
+
+    ase.io.write(tmp_path / "two.extxyz", [s.to_ase(), s.to_ase()])
+    frames = read_structures(tmp_path / "two.extxyz")
+    assert len(frames) == 2 and frames[1].energy == pytest.approx(s.energy)
+    assert np.allclose(frames[0].forces, s.forces) and np.allclose(frames[0].cell, s.cell)
+
+
+GOOD = (TIO2 / "structure-003.xsf").read_text()
+_LINES = GOOD.splitlines()
+
+
+def _replace_token(line_number, column, value):
+    lines = list(_LINES)
+    tokens = lines[line_number - 1].split()
+    tokens[column] = value
+    lines[line_number - 1] = " ".join(tokens)
+    return "\n".join(lines) + "\n"
+
+
+def _drop_last_column(line_number):
+    lines = list(_LINES)
+    lines[line_number - 1] = " ".join(lines[line_number - 1].split()[:-1])
+    return "\n".join(lines) + "\n"
+
+BAD_XSF = {
+    "non-numeric coordinate": (GOOD.replace("Ti      ", "Ti  1.0x ", 1), "line 10"),
+    "missing force column": (_drop_last_column(12), "line 12: expected 7 columns"),
+    "short lattice vector": (GOOD.replace("0.00000000     0.00000000     9.", "0.00000000     9.", 1), "line 7"),
+    "no atoms block": ("# total energy = -1.0 eV\nCRYSTAL\n", "PRIMCOORD or ATOMS"),
+    "bad count line": (GOOD.replace("23 1", "twenty three"), "PRIMCOORD"),
+    "wrong atom count": (GOOD.replace("23 1", "24 1"), "24 atom lines"),
+    "bad energy": (GOOD.replace("= -19517", "= abc -19517"), "line 1"),
+    "nan force": (_replace_token(10, 5, "nan"), "line 10: expected a force component (eV/Å) (finite)"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_XSF))
+def test_bad_xsf_gives_one_clear_error(tmp_path, case):
+    text, fragment = BAD_XSF[case]
+    path = tmp_path / "bad.xsf"
+    path.write_text(text)
+    with pytest.raises(InputFileError) as info:
+        read_xsf(path)
+    assert str(path) in str(info.value) and fragment in str(info.value)
+    proc = subprocess.run([sys.executable, "-m", "export", "predict", "--potential", *map(str, POTENTIAL),
+                           "--structures", str(path)], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and str(path) in proc.stderr
+
+
+def test_structure_validation():
+    with pytest.raises(ValueError, match="periodic but no cell"):
+        Structure(np.zeros((1, 3)), ["H"], pbc=(True, True, True))
+    with pytest.raises(ValueError, match="species"):
+        Structure(np.zeros((2, 3)), ["H"])
