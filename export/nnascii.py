@@ -172,6 +172,8 @@ class SetupSection:
         int_lines = rec.integer_lines()
         tokens = [int(t) for line in int_lines for t in line]
         # the last integer line is neval (a single integer); the rest is sfenv (§4.4)
+        if rec.pos >= len(rec.lines):
+            rec.fail("S12 sfenv", f"{2 * nsf} integers, neval and the statistics", "end of file (truncated)", start)
         if not int_lines or len(int_lines[-1]) != 1:
             rec.fail("S12 sfenv", f"{2 * nsf} integers followed by neval", f"{len(tokens)} integer tokens", start)
         neval = tokens[-1]
