@@ -87,11 +87,11 @@ def write_data(atoms, path: Path, species=SPECIES) -> Frame:
     x = frac @ new
     symbols = atoms.get_chemical_symbols()
     lines = ["taylorann test structure", "", f"{len(atoms)} atoms", f"{len(species)} atom types", "",
-             f"0.0 {new[0, 0]!r} xlo xhi", f"0.0 {new[1, 1]!r} ylo yhi", f"0.0 {new[2, 2]!r} zlo zhi",
-             f"{new[1, 0]!r} {new[2, 0]!r} {new[2, 1]!r} xy xz yz", "", "Masses", ""]
+             f"0.0 {new[0, 0]:.17g} xlo xhi", f"0.0 {new[1, 1]:.17g} ylo yhi", f"0.0 {new[2, 2]:.17g} zlo zhi",
+             f"{new[1, 0]:.17g} {new[2, 0]:.17g} {new[2, 1]:.17g} xy xz yz", "", "Masses", ""]
     lines += [f"{t + 1} {MASSES[s]}" for t, s in enumerate(species)]
     lines += ["", "Atoms # atomic", ""]
-    lines += [f"{i + 1} {species.index(s) + 1} {p[0]!r} {p[1]!r} {p[2]!r}" for i, (s, p) in enumerate(zip(symbols, x))]
+    lines += [f"{i + 1} {species.index(s) + 1} {p[0]:.17g} {p[1]:.17g} {p[2]:.17g}" for i, (s, p) in enumerate(zip(symbols, x))]
     Path(path).write_text("\n".join(lines) + "\n")
     return Frame(rotation)
 
