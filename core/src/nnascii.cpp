@@ -77,8 +77,11 @@ public:
     }
 
     [[noreturn]] void error(const std::string &record, const std::string &message) const {
+        error_at(record, next_, message);
+    }
+    [[noreturn]] void error_at(const std::string &record, size_t line, const std::string &message) const {
         fail(TAYLORANN_ERR_FORMAT, path_ + ": record " + record + " (line " +
-                                       std::to_string(next_) + "): " + message);
+                                       std::to_string(line) + "): " + message);
     }
 
 private:
@@ -126,8 +129,11 @@ void read_network(RecordReader &in, NetworkRecords &net) {
                                    std::to_string(net.nlayers));
     const int L = net.nlayers;
     const int nnodes_max = in.integer("N2 nnodes_max");
+    const size_t line2 = in.line_number();
     const int wsize = in.integer("N3 Wsize");
+    const size_t line3 = in.line_number();
     const int nvalues = in.integer("N4 nvalues");
+    const size_t line4 = in.line_number();
     net.nnodes = in.ints("N5 nnodes", L);
     for (int l = 0; l < L; ++l)
         if (net.nnodes[l] < 1)
@@ -142,27 +148,29 @@ void read_network(RecordReader &in, NetworkRecords &net) {
                                    " for layer " + std::to_string(l + 2) +
                                    "; expected 0 (linear), 1 (tanh), 2 (sigmoid), 3 (mtanh) or 4 (twist)");
     const auto iw = in.ints("N7 iw", L);
+    const size_t line7 = in.line_number();
     const auto iv = in.ints("N8 iv", L);
+    const size_t line8 = in.line_number();
     long w = 0, v = 0;
     for (int l = 0; l < L; ++l) {
         if (iw[l] != w)
-            in.error("N7 iw", "iw(" + std::to_string(l + 1) + ") = " + std::to_string(iw[l]) +
+            in.error_at("N7 iw", line7, "iw(" + std::to_string(l + 1) + ") = " + std::to_string(iw[l]) +
                                   ", expected " + std::to_string(w) + " from nnodes");
         if (iv[l] != v)
-            in.error("N8 iv", "iv(" + std::to_string(l + 1) + ") = " + std::to_string(iv[l]) +
+            in.error_at("N8 iv", line8, "iv(" + std::to_string(l + 1) + ") = " + std::to_string(iv[l]) +
                                   ", expected " + std::to_string(v) + " from nnodes");
         if (l + 1 < L) w += long(net.nnodes[l] + 1) * net.nnodes[l + 1];
         v += net.nnodes[l] + 1;
     }
     const int max_nodes = *std::max_element(net.nnodes.begin(), net.nnodes.end());
     if (nnodes_max != max_nodes)
-        in.error("N2 nnodes_max", "found " + std::to_string(nnodes_max) + ", expected " +
+        in.error_at("N2 nnodes_max", line2, "found " + std::to_string(nnodes_max) + ", expected " +
                                       std::to_string(max_nodes) + " from nnodes");
     if (wsize != w)
-        in.error("N3 Wsize", "found " + std::to_string(wsize) + ", expected " + std::to_string(w) +
+        in.error_at("N3 Wsize", line3, "found " + std::to_string(wsize) + ", expected " + std::to_string(w) +
                                  " from nnodes");
     if (nvalues != iv[L - 1] + net.nnodes[L - 1])
-        in.error("N4 nvalues", "found " + std::to_string(nvalues) + ", expected " +
+        in.error_at("N4 nvalues", line4, "found " + std::to_string(nvalues) + ", expected " +
                                    std::to_string(iv[L - 1] + net.nnodes[L - 1]) + " from nnodes");
     net.weights = in.reals("N9 W", size_t(w));
 }
@@ -214,6 +222,7 @@ void read_setup(RecordReader &in, SetupRecords &s) {
         in.error("S7 sftype", "unknown descriptor type '" + t + "'; expected Chebyshev or Behler2011");
     s.sftype = t;
     s.nsf = in.integer("S8 nsf");
+    s.nsf_line = in.line_number();
     if (s.nsf < 1 || s.nsf > 100000)
         in.error("S8 nsf", "expected a positive number of descriptor values, found " + std::to_string(s.nsf));
     const int nsfparam = in.integer("S9 nsfparam");
@@ -227,6 +236,7 @@ void read_setup(RecordReader &in, SetupRecords &s) {
     in.reals("S15 sfval_max", s.nsf);
     s.sfval_avg = in.reals("S16 sfval_avg", s.nsf);
     s.sfval_cov = in.reals("S17 sfval_cov", s.nsf);
+    s.cov_line = in.line_number();
 }
 
 void read_training(RecordReader &in, TrainingRecords &t) {
@@ -264,13 +274,13 @@ PotentialFile read_nnascii(const std::string &path) {
 
     const auto &s = pot.setup;
     if (pot.network.nnodes[0] != s.nsf)
-        in.error("S8 nsf", "descriptor length " + std::to_string(s.nsf) +
+        in.error_at("S8 nsf", s.nsf_line, "descriptor length " + std::to_string(s.nsf) +
                                " differs from the network input size nnodes(1) = " +
                                std::to_string(pot.network.nnodes[0]));
     for (int f = 0; f < s.nsf; ++f) {
         const double var = s.sfval_cov[f] - s.sfval_avg[f] * s.sfval_avg[f];
         if (!std::isfinite(var))
-            in.error("S17 sfval_cov", "variance of feature " + std::to_string(f + 1) + " is not finite");
+            in.error_at("S17 sfval_cov", s.cov_line, "variance of feature " + std::to_string(f + 1) + " is not finite");
     }
     const auto &t = pot.training;
     const auto it = std::find(t.typenames.begin(), t.typenames.end(), s.atomtype);
