@@ -77,7 +77,7 @@ class ChebyshevDescriptor(torch.nn.Module):
 
     @property
     def cutoff(self) -> float:
-        return max(self.radial_cutoff, self.angular_cutoff)
+        return max(self.radial_cutoff, self.angular_cutoff) if self.angular_order >= 0 else self.radial_cutoff
 
     def forward(self, centre: torch.Tensor, neighbour_species: torch.Tensor, vec: torch.Tensor,
                 ncentres: int) -> torch.Tensor:
@@ -95,25 +95,31 @@ class ChebyshevDescriptor(torch.nn.Module):
         c_r = centre[rad]
         radial = torch.zeros(ncentres, nr, dtype=dtype, device=vec.device).index_add(0, c_r, radial_terms)
 
-        ang = torch.nonzero(r <= self.angular_cutoff).squeeze(1)
-        first, second = angle_pairs(centre[ang], ncentres)
-        e1 = ang[first]
-        e2 = ang[second]
-        r1 = r[e1]
-        r2 = r[e2]
-        cos = (vec[e1] * vec[e2]).sum(dim=1) / (r1 * r2)
-        if self.legacy_angular:
-            x = (2.0 * cos - self.pi) / self.pi
-        else:
-            x = cos
-        fc12 = cutoff_function(r1, self.angular_cutoff) * cutoff_function(r2, self.angular_cutoff)
-        angular_terms = fc12[:, None] * chebyshev_series(x, self.angular_order)
-        c_a = centre[e1]
+        if self.angular_order >= 0:
+            ang = torch.nonzero(r <= self.angular_cutoff).squeeze(1)
+            first, second = angle_pairs(centre[ang], ncentres)
+            e1 = ang[first]
+            e2 = ang[second]
+            r1 = r[e1]
+            r2 = r[e2]
+            cos = (vec[e1] * vec[e2]).sum(dim=1) / (r1 * r2)
+            if self.legacy_angular:
+                x = (2.0 * cos - self.pi) / self.pi
+            else:
+                x = cos
+            fc12 = cutoff_function(r1, self.angular_cutoff) * cutoff_function(r2, self.angular_cutoff)
+            angular_terms = fc12[:, None] * chebyshev_series(x, self.angular_order)
+            c_a = centre[e1]
+            pair_weight = weight[e1] * weight[e2]
+        else:  # no angular block (angular order -1)
+            angular_terms = torch.zeros(0, 0, dtype=dtype, device=vec.device)
+            c_a = torch.zeros(0, dtype=torch.int64, device=vec.device)
+            pair_weight = torch.zeros(0, dtype=dtype, device=vec.device)
         angular = torch.zeros(ncentres, na, dtype=dtype, device=vec.device).index_add(0, c_a, angular_terms)
         if not self.multi:
             return torch.cat([radial, angular], dim=1)
         radial_w = torch.zeros(ncentres, nr, dtype=dtype, device=vec.device).index_add(
             0, c_r, radial_terms * weight[rad][:, None])
         angular_w = torch.zeros(ncentres, na, dtype=dtype, device=vec.device).index_add(
-            0, c_a, angular_terms * (weight[e1] * weight[e2])[:, None])
+            0, c_a, angular_terms * pair_weight[:, None])
         return torch.cat([radial, angular, radial_w, angular_w], dim=1)

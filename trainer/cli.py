@@ -1,0 +1,122 @@
+"""``python -m trainer``: train, init (example config), evaluate."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+EXAMPLE_CONFIG = """\
+# taylorann training configuration (python -m trainer train THIS_FILE)
+# Paths are relative to this file. Every key is optional unless marked (required).
+output: runs/tio2-taylor          # run folder: checkpoint.pt, metrics.csv, potential/, model.pt, figures/
+seed: 1                           # fixes split, initial weights and displacements
+data:
+  train: [../tests/data/tio2-aenet/structure-*.xsf]   # (required) files or glob patterns, any ase.io format or XSF
+  reference_energies: {Ti: -1604.604515075, O: -432.503149303}  # (required) free-atom eV; fixes species order
+  test: []                        # explicit test files; otherwise test_fraction of train
+  test_fraction: 0.1              # picks the best epoch (as in the paper)
+  validation: []                  # reported only, never used for selection
+  max_structures: null            # cap on training structures
+descriptor:
+  type: chebyshev                 # Artrith-Urban-Ceder, as aenet
+  radial_cutoff: 6.5              # Å
+  radial_order: 20
+  angular_cutoff: 3.5             # Å (<= radial_cutoff)
+  angular_order: 2                # -1: no angular part
+network:
+  hidden: [20, 20]                # hidden layer sizes; input = descriptor size, output = 1
+  activation: tanh                # tanh | sigmoid | mtanh | twist | linear
+training:
+  mode: taylor                    # energy | taylor | forces
+  optimizer: lbfgs                # lbfgs (full batch, as aenet) | adam (mini-batch)
+  epochs: 100
+  learning_rate: 0.001            # adam only
+  batch_size: 32                  # adam only: structures per mini-batch
+  checkpoint_every: 10            # epochs between checkpoints (always at the end)
+  force_metrics_every: 10         # epochs between force metrics
+  threads: 1                      # torch intra-op threads
+taylor:
+  strategy: random                # random (paper's B) | cartesian (paper's A)
+  delta: 0.02                     # Å: delta_max (random) or delta (cartesian)
+  delta_per_species: {}           # e.g. {O: 0.01}
+  multiple: 10                    # random: displaced structures per reference ("a")
+  atoms_per_structure: null       # cartesian: atoms displaced per reference (null = all)
+  axes: [x, y, z]                 # cartesian: directions (each gives +delta and -delta)
+  force_threshold: 0.0            # eV/Å: displace only atoms with |F| above
+  skip_below: 0.0                 # eV/Å: skip references whose max |F| is below
+  sampling: fixed                 # fixed (drawn once, paper) | resample (every epoch)
+forces:
+  weight: 0.1                     # loss = E term + weight * F term (normalized units)
+  fraction: 1.0                   # random fraction of force components per epoch
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m trainer", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    t = sub.add_parser("train", help="train a potential from a YAML config")
+    t.add_argument("config", help="YAML configuration (python -m trainer init writes an example)")
+    t.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR (same config)")
+    t.add_argument("--no-progress", action="store_true", help="no progress bar")
+    i = sub.add_parser("init", help="write a commented example configuration")
+    i.add_argument("path", nargs="?", default="taylorann.yaml")
+    i.add_argument("--force", action="store_true", help="overwrite an existing file")
+    e = sub.add_parser("evaluate", help="errors of a trained potential on structures")
+    e.add_argument("run", help="run folder or checkpoint file")
+    e.add_argument("--structures", nargs="+", required=True, help="files with reference energies (and forces)")
+    e.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    from .config import ConfigError
+    from .errors import InputFileError
+
+    try:
+        if args.command == "init":
+            path = Path(args.path)
+            if path.exists() and not args.force:
+                raise ConfigError(f"{path} exists; use --force to overwrite")
+            path.write_text(EXAMPLE_CONFIG)
+            print(f"wrote {path}")
+        elif args.command == "train":
+            return _train(args)
+        elif args.command == "evaluate":
+            _evaluate(args)
+    except (ConfigError, InputFileError, FileExistsError, FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _train(args) -> int:
+    from .config import load_config
+    from .loop import Run
+
+    config = load_config(args.config)
+    if args.resume:
+        config.output = str(Path(args.resume).resolve())
+    summary = Run(config, resume=bool(args.resume), progress=False if args.no_progress else None).run()
+    print(json.dumps(summary, indent=1))
+    return 0
+
+
+def _evaluate(args) -> None:
+    from .batch import to_graph
+    from .checkpoint import load_model_from_run
+    from .metrics import predict_graphs, summarize
+    from .readers import read_many
+
+    model = load_model_from_run(args.run)
+    structures = read_many(args.structures)
+    graphs = [to_graph(s, model.species, model.cutoff) for s in structures]
+    result = summarize(predict_graphs(model, graphs, forces=all(s.forces is not None for s in structures)))
+    result["n_structures"] = len(structures)
+    if args.json:
+        print(json.dumps(result, indent=1))
+    else:
+        for k, v in result.items():
+            print(f"{k:24s} {v}")

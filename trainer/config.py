@@ -1,0 +1,244 @@
+"""Typed training configuration, validated before any work starts.
+
+Every section is a dataclass; unknown or misspelt keys are named together with the
+valid ones, and types and ranges are checked with the key's full dotted name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Optional, Union
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass
+class DataConfig:
+    train: list[str]  # files or glob patterns of reference structures (energies + forces)
+    reference_energies: dict[str, float]  # free-atom energies (eV) per species; also fixes the species order
+    test: list[str] = field(default_factory=list)  # explicit test files; else test_fraction of train
+    test_fraction: float = 0.1
+    validation: list[str] = field(default_factory=list)  # never used for model selection
+    max_structures: Optional[int] = None  # use only the first N training structures (after shuffling)
+
+
+@dataclass
+class DescriptorConfig:
+    type: Literal["chebyshev"] = "chebyshev"
+    radial_cutoff: float = 6.5
+    radial_order: int = 20
+    angular_cutoff: float = 3.5
+    angular_order: int = 2
+
+
+@dataclass
+class NetworkConfig:
+    hidden: list[int] = field(default_factory=lambda: [20, 20])
+    activation: Literal["tanh", "sigmoid", "mtanh", "twist", "linear"] = "tanh"
+
+
+@dataclass
+class TaylorConfig:
+    strategy: Literal["random", "cartesian"] = "random"
+    delta: float = 0.02  # Å: δ (cartesian) or δ_max (random)
+    delta_per_species: dict[str, float] = field(default_factory=dict)
+    multiple: int = 10  # random: displaced structures per reference structure
+    atoms_per_structure: Optional[int] = None  # cartesian: atoms displaced per reference (None = all eligible)
+    axes: list[Literal["x", "y", "z"]] = field(default_factory=lambda: ["x", "y", "z"])
+    force_threshold: float = 0.0  # eV/Å: only atoms with |F| above are displaced
+    skip_below: float = 0.0  # eV/Å: skip references whose largest |F| is below (geometry optimisations)
+    sampling: Literal["fixed", "resample"] = "fixed"
+
+
+@dataclass
+class ForcesConfig:
+    weight: float = 0.1  # loss = mean (dE/N)^2 [eV^2] + weight * mean dF^2 [(eV/Å)^2]
+    fraction: float = 1.0  # random fraction of force components in the loss each epoch
+
+
+@dataclass
+class TrainingConfig:
+    mode: Literal["energy", "taylor", "forces"] = "energy"
+    optimizer: Literal["lbfgs", "adam"] = "lbfgs"
+    epochs: int = 100
+    learning_rate: float = 1e-3  # adam
+    batch_size: int = 32  # adam: structures per mini-batch
+    checkpoint_every: int = 10
+    force_metrics_every: int = 10  # epochs between force metrics (they cost a force evaluation)
+    threads: int = 1
+
+
+@dataclass
+class Config:
+    data: DataConfig
+    output: str = "runs/run"
+    seed: int = 1
+    descriptor: DescriptorConfig = field(default_factory=DescriptorConfig)
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+    taylor: TaylorConfig = field(default_factory=TaylorConfig)
+    forces: ForcesConfig = field(default_factory=ForcesConfig)
+
+    @property
+    def species(self) -> list[str]:
+        return list(self.data.reference_energies)
+
+
+RANGES = {
+    "data.test_fraction": (0.0, 0.9),
+    "data.max_structures": (1, None),
+    "descriptor.radial_cutoff": (0.5, 20.0),
+    "descriptor.radial_order": (0, 100),
+    "descriptor.angular_cutoff": (0.5, 20.0),
+    "descriptor.angular_order": (-1, 100),
+    "taylor.delta": (1e-6, 0.5),
+    "taylor.multiple": (1, 10000),
+    "taylor.atoms_per_structure": (1, None),
+    "taylor.force_threshold": (0.0, None),
+    "taylor.skip_below": (0.0, None),
+    "forces.weight": (0.0, None),
+    "forces.fraction": (1e-6, 1.0),
+    "training.epochs": (0, None),
+    "training.learning_rate": (1e-12, 10.0),
+    "training.batch_size": (1, None),
+    "training.checkpoint_every": (1, None),
+    "training.force_metrics_every": (1, None),
+    "training.threads": (1, 256),
+}
+
+
+def _type_name(tp) -> str:
+    return getattr(tp, "__name__", str(tp).replace("typing.", ""))
+
+
+def _convert(value: Any, tp, key: str):
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin is Union:  # Optional[X]
+        if value is None and type(None) in args:
+            return None
+        (inner,) = [a for a in args if a is not type(None)]
+        return _convert(value, inner, key)
+    if origin is Literal:
+        if value not in args:
+            raise ConfigError(f"{key}: expected one of {', '.join(map(repr, args))}, got {value!r}")
+        return value
+    if origin is list:
+        if isinstance(value, (str, int, float)) and args[0] is str:
+            value = [value]
+        if not isinstance(value, list):
+            raise ConfigError(f"{key}: expected a list, got {value!r}")
+        return [_convert(v, args[0], f"{key}[{k}]") for k, v in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{key}: expected a mapping, got {value!r}")
+        return {str(k): _convert(v, args[1], f"{key}.{k}") for k, v in value.items()}
+    if dataclasses.is_dataclass(tp):
+        return _build(tp, value, key)
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{key}: expected a number, got {value!r}")
+        return float(value)
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{key}: expected an integer, got {value!r}")
+        return value
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{key}: expected true or false, got {value!r}")
+        return value
+    if tp is str:
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise ConfigError(f"{key}: expected a string, got {value!r}")
+        return str(value)
+    raise ConfigError(f"{key}: unsupported type {_type_name(tp)}")
+
+
+def _build(cls, raw: Any, prefix: str):
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{prefix or 'config'}: expected a mapping of keys, got {raw!r}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    for key in raw:
+        if key not in fields:
+            close = difflib.get_close_matches(str(key), fields, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            where = f"{prefix}.{key}" if prefix else str(key)
+            raise ConfigError(f"unknown key '{where}'{hint}; valid keys{' in ' + prefix if prefix else ''}: "
+                              f"{', '.join(fields)}")
+    values = {}
+    for name, f in fields.items():
+        key = f"{prefix}.{name}" if prefix else name
+        if name in raw:
+            values[name] = _convert(raw[name], hints[name], key)
+            lo_hi = RANGES.get(key)
+            if lo_hi and values[name] is not None:
+                lo, hi = lo_hi
+                v = values[name]
+                if (lo is not None and v < lo) or (hi is not None and v > hi):
+                    raise ConfigError(f"{key}: {v} is outside the allowed range "
+                                      f"[{lo if lo is not None else '-inf'}, {hi if hi is not None else 'inf'}]")
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise ConfigError(f"missing required key '{key}'")
+    return cls(**values)
+
+
+def _check(config: Config) -> None:
+    if not config.data.reference_energies:
+        raise ConfigError("data.reference_energies: give the free-atom energy of every species")
+    d = config.descriptor
+    if d.angular_order >= 0 and d.angular_cutoff > d.radial_cutoff:
+        raise ConfigError("descriptor.angular_cutoff must not exceed descriptor.radial_cutoff (ænet uses a stale "
+                          "species weight otherwise, AENET_FORMAT.md §7.5)")
+    if not config.network.hidden or min(config.network.hidden) < 1:
+        raise ConfigError("network.hidden: a non-empty list of positive layer sizes")
+    for sp in config.taylor.delta_per_species:
+        if sp not in config.data.reference_energies:
+            raise ConfigError(f"taylor.delta_per_species: unknown species '{sp}' "
+                              f"(species: {', '.join(config.species)})")
+    if not config.data.test and config.data.test_fraction <= 0:
+        raise ConfigError("data: give test files or a test_fraction > 0 (the test set selects the best epoch)")
+
+
+def config_from_dict(raw: dict) -> Config:
+    config = _build(Config, raw, "")
+    _check(config)
+    return config
+
+
+def load_config(path: str | os.PathLike) -> Config:
+    """Read and validate a YAML config; relative data paths are taken relative to the file."""
+    import yaml
+
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+    try:
+        config = config_from_dict(raw)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    base = path.resolve().parent
+    resolve = lambda items: [str(base / p) if not os.path.isabs(p) else p for p in items]
+    config.data.train = resolve(config.data.train)
+    config.data.test = resolve(config.data.test)
+    config.data.validation = resolve(config.data.validation)
+    if not os.path.isabs(config.output):
+        config.output = str(base / config.output)
+    return config
+
+
+def config_to_dict(config: Config) -> dict:
+    return dataclasses.asdict(config)

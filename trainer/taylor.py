@@ -1,0 +1,101 @@
+"""Taylor-expansion force augmentation (Cooper, Kästner, Urban, Artrith 2020).
+
+Extra structures σ' = σ + δ are labelled E(σ') ≈ E(σ) − Σ_i δ_i · F_i(σ).
+Strategy ``cartesian`` (paper's A): one atom moved by ±δ along an axis, six structures
+per atom with all axes.  Strategy ``random`` (paper's B): every atom moved by a random
+vector with |δ_i| ≤ δ_max, the mass-weighted centre-of-mass shift removed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from ase.data import atomic_masses, atomic_numbers
+
+from .config import TaylorConfig
+from .structures import Structure
+
+AXES = {"x": 0, "y": 1, "z": 2}
+
+
+def taylor_energy(energy: float, forces: np.ndarray, displacement: np.ndarray) -> float:
+    """First-order label E − Σ δ·F."""
+    return float(energy - np.sum(displacement * forces))
+
+
+def _displaced(reference: Structure, displacement: np.ndarray, tag: str) -> Structure:
+    positions = reference.positions + displacement
+    if reference.periodic:  # wrap into the cell
+        frac = np.linalg.solve(reference.cell.T, positions.T).T
+        positions = (frac - np.floor(frac)) @ reference.cell
+    return Structure(
+        positions=positions, species=list(reference.species), cell=reference.cell, pbc=reference.pbc,
+        energy=taylor_energy(reference.energy, reference.forces, displacement), forces=None,
+        name=f"{reference.name}#{tag}", info={"taylor_of": reference.name},
+    )
+
+
+def deltas(reference: Structure, config: TaylorConfig) -> np.ndarray:
+    return np.array([config.delta_per_species.get(s, config.delta) for s in reference.species])
+
+
+def eligible_atoms(reference: Structure, config: TaylorConfig) -> np.ndarray:
+    norms = np.linalg.norm(reference.forces, axis=1)
+    return np.nonzero(norms > config.force_threshold)[0] if config.force_threshold > 0 else np.arange(reference.natoms)
+
+
+def random_displacements(reference: Structure, delta_max: np.ndarray, atoms: np.ndarray,
+                         rng: np.random.Generator) -> np.ndarray:
+    """The listed atoms move: |δ_i| ≤ δ_max,i uniformly in the ball, then their mass-weighted
+    mean is removed and, if that pushed any atom past its bound, all are shrunk by a common
+    factor (which keeps the zero mean).  Other atoms stay."""
+    n = len(atoms)
+    direction = rng.normal(size=(n, 3))
+    direction /= np.linalg.norm(direction, axis=1, keepdims=True)
+    bound = delta_max[atoms]
+    d = direction * (bound * rng.random(n) ** (1.0 / 3.0))[:, None]
+    if n > 1:
+        masses = np.array([atomic_masses[atomic_numbers[reference.species[a]]] for a in atoms])
+        d -= (masses[:, None] * d).sum(axis=0) / masses.sum()
+        ratio = np.max(np.linalg.norm(d, axis=1) / bound)
+        if ratio > 1.0:
+            d /= ratio
+    full = np.zeros((reference.natoms, 3))
+    full[atoms] = d
+    return full
+
+
+def augment(reference: Structure, config: TaylorConfig, rng: np.random.Generator) -> list[Structure]:
+    """The displaced, Taylor-labelled structures of one reference (none if it has no forces
+    or its forces are all below ``skip_below``)."""
+    if reference.forces is None or reference.energy is None:
+        raise ValueError(f"{reference.name}: Taylor augmentation needs energy and forces")
+    if np.linalg.norm(reference.forces, axis=1).max() < config.skip_below:
+        return []
+    delta = deltas(reference, config)
+    atoms = eligible_atoms(reference, config)
+    if len(atoms) == 0:
+        return []
+    out = []
+    if config.strategy == "random":
+        for k in range(config.multiple):
+            out.append(_displaced(reference, random_displacements(reference, delta, atoms, rng), f"B{k}"))
+    else:
+        chosen = atoms
+        if config.atoms_per_structure is not None and config.atoms_per_structure < len(atoms):
+            chosen = np.sort(rng.choice(atoms, size=config.atoms_per_structure, replace=False))
+        for a in chosen:
+            for axis in config.axes:
+                for sign in (1.0, -1.0):
+                    d = np.zeros((reference.natoms, 3))
+                    d[a, AXES[axis]] = sign * delta[a]
+                    out.append(_displaced(reference, d, f"A{a}{axis}{'+' if sign > 0 else '-'}"))
+    return out
+
+
+def augment_all(references: list[Structure], config: TaylorConfig, seed: int, epoch: int = 0) -> list[Structure]:
+    """Deterministic in (seed, epoch): ``fixed`` sampling uses epoch 0 for ever."""
+    rng = np.random.default_rng([seed, 7919, epoch])
+    out: list[Structure] = []
+    for reference in references:
+        out.extend(augment(reference, config, rng))
+    return out
