@@ -58,7 +58,8 @@ class Run:
                                   for k in range(0, len(self.train_graphs), FORCE_CHUNK)]
         params = list(self.model.parameters())
         if c.training.optimizer == "lbfgs":
-            self.optimizer = torch.optim.LBFGS(params, lr=1.0, max_iter=1, history_size=20,
+            # max_eval must be set: torch derives 1 from max_iter=1, which stalls the line search
+            self.optimizer = torch.optim.LBFGS(params, lr=1.0, max_iter=1, max_eval=25, history_size=20,
                                                tolerance_grad=0.0, tolerance_change=0.0,
                                                line_search_fn="strong_wolfe")
         else:
@@ -133,7 +134,7 @@ class Run:
     def _lbfgs(self, loss_and_grad) -> float:
         def closure():
             self.optimizer.zero_grad()
-            return torch.tensor(loss_and_grad())
+            return torch.tensor(loss_and_grad(), dtype=torch.float64)
 
         return float(self.optimizer.step(closure))
 
