@@ -214,30 +214,42 @@ int taylorann_compute_neighbors(taylorann_model *h, int n_all, const double *x, 
         b.clear();
         b.n_atoms = n_all;
         b.species = species;
+        size_t capacity = 0;
+        for (int c = 0; c < n_centres; ++c) capacity += size_t(numneigh[c] > 0 ? numneigh[c] : 0);
+        b.neighbour.resize(capacity);  // only grows: no allocation once the list is warm
+        b.vec.resize(3 * capacity);
+        int *nbr = b.neighbour.data();
+        double *vec = b.vec.data();
+        size_t ne = 0;
         for (int c = 0; c < n_centres; ++c) {
             const int i = ilist ? ilist[c] : c;
             require(i >= 0 && i < n_all, "taylorann_compute_neighbors: centre index out of range");
             const int si = species[i];
             if (si < 0) continue;
             require(si < nspecies, "taylorann_compute_neighbors: species index out of range");
-            const double *xi = &x[3 * i];
+            const double xi0 = x[3 * i], xi1 = x[3 * i + 1], xi2 = x[3 * i + 2];
             const int *list = firstneigh[c];
-            for (int k = 0; k < numneigh[c]; ++k) {
+            const int count = numneigh[c];
+            for (int k = 0; k < count; ++k) {
                 const int j = list[k] & 0x1FFFFFFF;  // strip LAMMPS special-bond bits
-                require(j < n_all, "taylorann_compute_neighbors: neighbour index out of range");
-                const int sj = species[j];
-                if (sj < 0) continue;
-                require(sj < nspecies, "taylorann_compute_neighbors: species index out of range");
-                const double dx = x[3 * j] - xi[0], dy = x[3 * j + 1] - xi[1], dz = x[3 * j + 2] - xi[2];
+                if (j >= n_all)
+                    fail(TAYLORANN_ERR_ARGUMENT, "taylorann_compute_neighbors: neighbour index out of range");
+                const double dx = x[3 * j] - xi0, dy = x[3 * j + 1] - xi1, dz = x[3 * j + 2] - xi2;
                 if (dx * dx + dy * dy + dz * dz > rc2) continue;
-                b.neighbour.push_back(j);
-                b.vec.push_back(dx);
-                b.vec.push_back(dy);
-                b.vec.push_back(dz);
+                if (species[j] >= nspecies)
+                    fail(TAYLORANN_ERR_ARGUMENT, "taylorann_compute_neighbors: species index out of range");
+                if (species[j] < 0) continue;
+                nbr[ne] = j;
+                vec[3 * ne] = dx;
+                vec[3 * ne + 1] = dy;
+                vec[3 * ne + 2] = dz;
+                ++ne;
             }
             b.centre.push_back(i);
-            b.offset.push_back(int64_t(b.neighbour.size()));
+            b.offset.push_back(int64_t(ne));
         }
+        b.neighbour.resize(ne);
+        b.vec.resize(3 * ne);
         evaluate(h, energy, eatom);
         double w9[9] = {0};
         assemble(b, h->grad.data(), f, virial ? w9 : nullptr, vatom);

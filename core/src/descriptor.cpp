@@ -7,9 +7,12 @@
 #include "error.hpp"
 
 namespace taylorann {
+inline namespace TAYLORANN_ISA {
 namespace {
 
-constexpr double kPi = 3.14159265358979;  // ænet's literal (exact pi differs by < 1e-8 eV)
+constexpr double kPi = 3.14159265358979;
+
+  // ænet's literal (exact pi differs by < 1e-8 eV)
 
 inline void cutoff_fn(double r, double rc, double &fc, double &dfc) {
     if (r < rc) {
@@ -20,6 +23,43 @@ inline void cutoff_fn(double r, double rc, double &fc, double &dfc) {
         fc = 0.0;
         dfc = 0.0;
     }
+}
+
+// fc and fc' without libm: cos(theta) = -sin(t), sin(theta) = cos(t) with
+// t = theta - pi/2 in [-pi/2, pi/2], Taylor series to t^21 / t^22 (truncation
+// < 1e-19, i.e. rounding-level agreement with libm). Branch-free so the
+// neighbour loops vectorise; r >= rc gives 0.
+inline void cutoff_poly(double r, double rc, double &fc, double &dfc) {
+    const double a = kPi / rc;
+    const double t = a * r - 1.5707963267948966;  // exact pi/2: the identity needs it
+    const double t2 = t * t;
+    double s = 1.0 / 51090942171709440000.0;      // 1/21!
+    s = s * -t2 + 1.0 / 121645100408832000.0;     // 1/19!
+    s = s * -t2 + 1.0 / 355687428096000.0;        // 1/17!
+    s = s * -t2 + 1.0 / 1307674368000.0;          // 1/15!
+    s = s * -t2 + 1.0 / 6227020800.0;             // 1/13!
+    s = s * -t2 + 1.0 / 39916800.0;               // 1/11!
+    s = s * -t2 + 1.0 / 362880.0;                 // 1/9!
+    s = s * -t2 + 1.0 / 5040.0;
+    s = s * -t2 + 1.0 / 120.0;
+    s = s * -t2 + 1.0 / 6.0;
+    s = s * -t2 + 1.0;
+    const double sin_t = s * t;
+    double c = 1.0 / 1124000727777607680000.0;    // 1/22!
+    c = c * -t2 + 1.0 / 2432902008176640000.0;    // 1/20!
+    c = c * -t2 + 1.0 / 6402373705728000.0;       // 1/18!
+    c = c * -t2 + 1.0 / 20922789888000.0;         // 1/16!
+    c = c * -t2 + 1.0 / 87178291200.0;            // 1/14!
+    c = c * -t2 + 1.0 / 479001600.0;              // 1/12!
+    c = c * -t2 + 1.0 / 3628800.0;                // 1/10!
+    c = c * -t2 + 1.0 / 40320.0;
+    c = c * -t2 + 1.0 / 720.0;
+    c = c * -t2 + 1.0 / 24.0;
+    c = c * -t2 + 0.5;
+    const double cos_t = c * -t2 + 1.0;
+    const double inside = r < rc ? 1.0 : 0.0;
+    fc = inside * 0.5 * (1.0 - sin_t);
+    dfc = inside * -0.5 * a * cos_t;
 }
 
 // Species weights by position in envtypes: -n/2 .. n/2, 0 skipped for even n.
@@ -83,11 +123,14 @@ public:
         double *Tp = tp_.data(), *Tc = tc_.data(), *Up = up_.data(), *Uc = uc_.data();
         double *gp = gp_.data();
         const size_t ld = cap_;
+        const double *r = nb.r.data();
+#pragma omp simd
+        for (int j = 0; j < n; ++j) cutoff_poly(r[j], rc_r_, fc[j], dfc[j]);
+        for (int j = 0; j < n; ++j) w[j] = weights_[nb.env[j]];
+#pragma omp simd
         for (int j = 0; j < n; ++j) {
-            cutoff_fn(nb.r[j], rc_r_, fc[j], dfc[j]);
-            const double x = nb.r[j] * k - 1.0;
+            const double x = r[j] * k - 1.0;
             x2[j] = 2.0 * x;
-            w[j] = weights_[nb.env[j]];
             Tp[j] = 1.0;
             Tc[j] = x;
             Up[j] = 1.0;
@@ -201,7 +244,7 @@ public:
                 Sp *= ang_scale_;
                 const double ff = afc_[a] * afc_[b];
                 const double ra = S * adfc_[a] * afc_[b], rb = S * afc_[a] * adfc_[b];
-                const double pa = ff * Sp / ar_[a], pb = ff * Sp / ar_[b];
+                const double pa = ff * Sp * ainv_[a], pb = ff * Sp * ainv_[b];
                 const int jb = aidx_[b];
                 for (int d = 0; d < 3; ++d) {
                     const double ga = ra * ua[d] + pa * (ub[d] - c * ua[d]);
@@ -250,18 +293,19 @@ private:
             const int a = na_++;
             aidx_[a] = j;
             ar_[a] = r;
+            ainv_[a] = 1.0 / r;
             aux_[a] = nb.x[j] / r;
             auy_[a] = nb.y[j] / r;
             auz_[a] = nb.z[j] / r;
-            cutoff_fn(r, rc_a_, afc_[a], adfc_[a]);
+            cutoff_poly(r, rc_a_, afc_[a], adfc_[a]);
             aw_[a] = weights_[nb.env[j]];
         }
     }
 
     void reserve(int n) {
         if (size_t(n) <= cap_) return;
-        cap_ = size_t(n) + size_t(n) / 2 + 16;
-        for (auto *v : {&x2_, &fc_, &dfc_, &w_, &tp_, &tc_, &up_, &uc_, &ar_, &aux_, &auy_, &auz_, &afc_,
+        cap_ = (size_t(n) + size_t(n) / 2 + 16) & ~size_t(3);
+        for (auto *v : {&x2_, &fc_, &dfc_, &w_, &tp_, &tc_, &up_, &uc_, &ar_, &ainv_, &aux_, &auy_, &auz_, &afc_,
                         &adfc_, &aw_})
             v->assign(cap_, 0.0);
         aidx_.assign(cap_, 0);
@@ -276,7 +320,7 @@ private:
     size_t cap_ = 0;
     std::vector<double> x2_, fc_, dfc_, w_, tp_, tc_, up_, uc_, gp_, zeros_;
     std::vector<int> aidx_;
-    std::vector<double> ar_, aux_, auy_, auz_, afc_, adfc_, aw_;
+    std::vector<double> ar_, ainv_, aux_, auy_, auz_, afc_, adfc_, aw_;
 };
 
 // ---------------------------------------------------------------------------
@@ -432,4 +476,5 @@ std::unique_ptr<Descriptor> make_descriptor(const PotentialFile &pot, bool legac
     return std::make_unique<Behler>(pot);
 }
 
+}  // namespace TAYLORANN_ISA
 }  // namespace taylorann

@@ -5,9 +5,11 @@
 #include <memory>
 #include <vector>
 
+#include "isa.hpp"
 #include "nnascii.hpp"
 
 namespace taylorann {
+inline namespace TAYLORANN_ISA {
 
 // Neighbours of one centre in structure-of-arrays form.
 struct Neighbours {
@@ -43,4 +45,5 @@ protected:
 
 std::unique_ptr<Descriptor> make_descriptor(const PotentialFile &pot, bool legacy_angular);
 
+}  // namespace TAYLORANN_ISA
 }  // namespace taylorann

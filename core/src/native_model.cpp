@@ -9,6 +9,7 @@
 #include "nnascii.hpp"
 
 namespace taylorann {
+inline namespace TAYLORANN_ISA {
 namespace {
 
 struct SpeciesPotential {
@@ -126,8 +127,9 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Model> make_native_model(const std::vector<std::string> &paths, bool legacy_angular) {
+std::unique_ptr<Model> make_native_model_isa(const std::vector<std::string> &paths, bool legacy_angular) {
     return std::make_unique<NativeModel>(paths, legacy_angular);
 }
 
+}  // namespace TAYLORANN_ISA
 }  // namespace taylorann

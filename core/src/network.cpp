@@ -3,6 +3,7 @@
 #include <cmath>
 
 namespace taylorann {
+inline namespace TAYLORANN_ISA {
 namespace {
 
 constexpr double kMtanhA = 1.7159;
@@ -46,6 +47,10 @@ Network::Network(const NetworkRecords &records)
                 else c[a] = v;
             }
         offset += size_t(n_in + 1) * n_out;
+        std::vector<double> wt(size_t(n_in) * n_out);
+        for (int a = 0; a < n_out; ++a)
+            for (int b = 0; b < n_in; ++b) wt[size_t(b) * n_out + a] = w[size_t(a) * n_in + b];
+        weight_t_.push_back(std::move(wt));
         weight_.push_back(std::move(w));
         bias_.push_back(std::move(c));
     }
@@ -60,15 +65,17 @@ double Network::evaluate(const double *x, double *dydx) {
     const double *h = x;
     for (size_t l = 0; l + 1 < L; ++l) {
         const int n_in = sizes_[l], n_out = sizes_[l + 1];
-        const double *w = weight_[l].data();
+        const double *wt = weight_t_[l].data();
         double *out = value_[l + 1].data();
         double *slope = slope_[l + 1].data();
-        for (int a = 0; a < n_out; ++a) {
-            const double *row = w + size_t(a) * n_in;
-            double z = bias_[l][a];
-            for (int b = 0; b < n_in; ++b) z += row[b] * h[b];
-            activate(activation_[l], z, out[a], slope[a]);
+        for (int a = 0; a < n_out; ++a) out[a] = bias_[l][a];
+        for (int b = 0; b < n_in; ++b) {
+            const double hb = h[b];
+            const double *col = wt + size_t(b) * n_out;
+#pragma omp simd
+            for (int a = 0; a < n_out; ++a) out[a] += col[a] * hb;
         }
+        for (int a = 0; a < n_out; ++a) activate(activation_[l], out[a], out[a], slope[a]);
         h = out;
     }
     // Backward: delta_l = A_l^T (f'(z_{l+1}) * delta_{l+1}), starting from dy/dy = 1.
@@ -83,6 +90,7 @@ double Network::evaluate(const double *x, double *dydx) {
         for (int a = 0; a < n_out; ++a) {
             const double d = delta[a];
             const double *row = w + size_t(a) * n_in;
+#pragma omp simd
             for (int b = 0; b < n_in; ++b) below[b] += d * row[b];
         }
         if (l > 0)
@@ -91,4 +99,5 @@ double Network::evaluate(const double *x, double *dydx) {
     return y;
 }
 
+}  // namespace TAYLORANN_ISA
 }  // namespace taylorann

@@ -3,9 +3,11 @@
 #pragma once
 #include <vector>
 
+#include "isa.hpp"
 #include "nnascii.hpp"
 
 namespace taylorann {
+inline namespace TAYLORANN_ISA {
 
 class Network {
 public:
@@ -17,10 +19,12 @@ public:
 private:
     std::vector<int> sizes_;                  // nodes per layer
     std::vector<int> activation_;             // per transition
-    std::vector<std::vector<double>> weight_; // [n_out][n_in] row-major
+    std::vector<std::vector<double>> weight_; // [n_out][n_in] row-major (backward pass)
+    std::vector<std::vector<double>> weight_t_; // [n_in][n_out] (forward pass, vectorises over outputs)
     std::vector<std::vector<double>> bias_;   // [n_out]
     std::vector<std::vector<double>> value_;  // h per layer (workspace)
     std::vector<std::vector<double>> slope_;  // f'(z) per layer > 0 (workspace)
 };
 
+}  // namespace TAYLORANN_ISA
 }  // namespace taylorann

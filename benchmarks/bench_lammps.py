@@ -1,0 +1,204 @@
+"""Speed of pair_style taylorann in LAMMPS: µs per atom per MD step, 1 thread per rank.
+
+Potential: 5-species Li/Mo/Ni/Ti/O with the paper's architecture (Chebyshev radial
+6.5 Å / order 20, angular 3.5 Å / order 2 -> 48 inputs, 48-20-20-1 tanh networks), random
+weights (seed 2024, Glorot-uniform) and realistic input normalisation (mean and second
+moment of the descriptors of the benchmark cell itself, per species). Written as dialect-P
+.nn.ascii files; the TorchScript twin comes from the project's exporter
+(`export.commands.export_torchscript`).
+
+Structure: the 224-atom Li32Mo8Ni28Ti28O128 cell (../shared/data/lmnto-chgnet/
+lmnto224_start.extxyz, ~104 neighbours/atom within 6.5 Å), replicated in LAMMPS to N atoms.
+MD: NVE, 0.5 fs, 300 K start, neighbour skin 1 Å checked every step; each measurement is
+`Loop time / (steps * N)` from LAMMPS's own summary (pair + neighbour + comm + integrate),
+repeated R times: min and median are reported. The `mpirun -np 2` speed-up is
+t(np=1) / t(np=2) at the largest N >= 10,000.
+
+Usage (after `pip install .`; do not run while something compiles, the machine has 2 cores):
+
+    OMP_NUM_THREADS=1 python benchmarks/bench_lammps.py [--repeats 3] [--backends native torch]
+        [--sizes 224 1792 10080 25088] [--out benchmarks/results.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+SPECIES = ["Li", "Mo", "Ni", "Ti", "O"]
+MASSES = {"Li": 6.94, "Mo": 95.95, "Ni": 58.693, "Ti": 47.867, "O": 15.999}
+REFERENCE = {"Li": -0.19, "Mo": -2.03, "Ni": -0.37, "Ti": -1.55, "O": -0.68}
+RADIAL = (6.5, 20)
+ANGULAR = (3.5, 2)
+HIDDEN = [20, 20]
+# replication of the 224-atom cell for each N
+REPLICATE = {224: (1, 1, 1), 1792: (2, 2, 2), 10080: (3, 3, 5), 25088: (4, 4, 7)}
+
+
+def structure_path() -> Path:
+    for c in (ROOT / "tests" / "data" / "lmnto-chgnet", ROOT.parent / "shared" / "data" / "lmnto-chgnet"):
+        if (c / "lmnto224_start.extxyz").exists():
+            return c / "lmnto224_start.extxyz"
+    raise FileNotFoundError("lmnto224_start.extxyz not found")
+
+
+def descriptor_statistics(atoms):
+    """Per species mean and mean square of the raw Chebyshev descriptors of `atoms`."""
+    import torch
+    from ase.neighborlist import primitive_neighbor_list
+
+    from trainer.chebyshev import ChebyshevDescriptor
+
+    i, j, D = primitive_neighbor_list("ijD", atoms.pbc, atoms.cell.array, atoms.positions, RADIAL[0])
+    order = np.argsort(i, kind="stable")
+    i, j, D = i[order], j[order], D[order]
+    species = np.array([SPECIES.index(s) for s in atoms.get_chemical_symbols()])
+    desc = ChebyshevDescriptor(RADIAL[0], RADIAL[1], ANGULAR[0], ANGULAR[1], list(range(5)), 5)
+    G = desc(torch.tensor(i), torch.tensor(species[j]), torch.tensor(D), len(atoms)).numpy()
+    return {s: (G[species == k].mean(0), (G[species == k] ** 2).mean(0)) for k, s in enumerate(SPECIES)}
+
+
+def fmt(values, f="{:.17e}"):
+    return " ".join(f.format(v) for v in values)
+
+
+def write_potential(path: Path, species: str, stats, rng) -> None:
+    nsf = (RADIAL[1] + 1 + ANGULAR[1] + 1) * 2
+    nodes = [nsf] + HIDDEN + [1]
+    acts = [1] * len(HIDDEN) + [0]
+    iw, iv, w, v = [], [], 0, 0
+    for k, n in enumerate(nodes):
+        iw.append(w)
+        iv.append(v)
+        if k + 1 < len(nodes):
+            w += (n + 1) * nodes[k + 1]
+        v += n + 1
+    weights = []
+    for n_in, n_out in zip(nodes[:-1], nodes[1:]):
+        bound = np.sqrt(6.0 / (n_in + n_out))
+        block = rng.uniform(-bound, bound, size=(n_in + 1, n_out))
+        block[-1] = 0.0  # biases
+        weights += list(block.reshape(-1))  # input index slowest = column-major [A|c]
+    avg, sq = stats
+    param = np.zeros((nsf, 4))
+    param[0] = [RADIAL[0], RADIAL[1], ANGULAR[0], ANGULAR[1]]
+    lines = [str(len(nodes)), str(max(nodes)), str(w), str(iv[-1] + 1), fmt(nodes, "{:d}"), fmt(acts, "{:d}"),
+             fmt(iw, "{:d}"), fmt(iv, "{:d}"), fmt(weights),
+             f"Random-weight_benchmark_potential_for_{species}", species, str(len(SPECIES)), " ".join(SPECIES),
+             "0.5", f"{RADIAL[0]:.17e}", "Chebyshev", str(nsf), "4", fmt([0] * nsf, "{:d}"), fmt(param.reshape(-1)),
+             fmt([0] * (2 * nsf), "{:d}"), "224", fmt(avg - np.sqrt(np.maximum(sq - avg ** 2, 0))),
+             fmt(avg + np.sqrt(np.maximum(sq - avg ** 2, 0))), fmt(avg), fmt(sq),
+             "benchmark.train", "T", "1.0", "-5.0", str(len(SPECIES)), " ".join(SPECIES),
+             fmt([REFERENCE[s] for s in SPECIES]), "224", "1", "-6.0 -4.0 -5.0"]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def write_data(atoms, path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "tests"))
+    import conftest_lammps
+
+    conftest_lammps.MASSES.update(MASSES)
+    conftest_lammps.write_data(atoms, path, species=SPECIES)
+
+
+def lammps_input(pair_coeff: str, replicate, steps: int) -> str:
+    return f"""units metal
+atom_style atomic
+atom_modify map array
+boundary p p p
+read_data data.lmp
+replicate {replicate[0]} {replicate[1]} {replicate[2]}
+pair_style taylorann
+pair_coeff * * {pair_coeff}
+neighbor 1.0 bin
+neigh_modify every 1 delay 0 check yes
+velocity all create 300.0 12345 mom yes rot yes
+fix integrate all nve
+timestep 0.0005
+thermo 100
+run 3
+run {steps}
+"""
+
+
+def run_once(work: Path, pair_coeff: str, n: int, steps: int, np_: int) -> float:
+    (work / "in.lmp").write_text(lammps_input(pair_coeff, REPLICATE[n], steps))
+    cmd = [shutil.which("lmp"), "-in", "in.lmp", "-log", "none"]
+    if np_ > 1:
+        cmd = [shutil.which("mpirun"), "-np", str(np_)] + cmd
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    out = subprocess.run(cmd, cwd=work, capture_output=True, text=True, env=env, timeout=3600)
+    if out.returncode != 0:
+        raise RuntimeError(out.stdout[-3000:] + out.stderr[-3000:])
+    loops = re.findall(r"Loop time of (\S+) on (\d+) procs for (\d+) steps with (\d+) atoms", out.stdout)
+    t, _, m, atoms = loops[-1]
+    assert int(atoms) == n and int(m) == steps, loops
+    return float(t) * 1e6 / (steps * n)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--backends", nargs="+", default=["native", "torch"])
+    ap.add_argument("--sizes", nargs="+", type=int, default=sorted(REPLICATE))
+    ap.add_argument("--np2", action=argparse.BooleanOptionalAction, default=True)
+    ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--workdir", type=Path, default=None)
+    args = ap.parse_args()
+    sys.path.insert(0, str(ROOT))
+
+    import ase.io
+
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="taylorann-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    atoms = ase.io.read(structure_path())
+    stats = descriptor_statistics(atoms)
+    rng = np.random.default_rng(2024)
+    files = []
+    for s in SPECIES:
+        write_potential(work / f"{s}.nn.ascii", s, stats[s], rng)
+        files.append(str(work / f"{s}.nn.ascii"))
+    write_data(atoms, work / "data.lmp")
+    coeffs = {"native": " ".join(files) + " " + " ".join(SPECIES)}
+    if "torch" in args.backends:
+        from export.commands import export_torchscript
+
+        export_torchscript(files, work / "lmnto.pt")
+        coeffs["torch"] = f"{work / 'lmnto.pt'} " + " ".join(SPECIES)
+
+    results = []
+    for backend in args.backends:
+        for n in args.sizes:
+            steps = max(5, min(200, int(2.0e6 / n / (1 if backend == "native" else 8))))
+            times = [run_once(work, coeffs[backend], n, steps, 1) for _ in range(args.repeats)]
+            row = {"backend": backend, "atoms": n, "ranks": 1, "steps": steps,
+                   "min_us": min(times), "median_us": statistics.median(times)}
+            results.append(row)
+            print(json.dumps(row), flush=True)
+        if args.np2:
+            n = max(s for s in args.sizes if s >= 10000) if any(s >= 10000 for s in args.sizes) else None
+            if n:
+                steps = next(r["steps"] for r in results if r["backend"] == backend and r["atoms"] == n)
+                times = [run_once(work, coeffs[backend], n, steps, 2) for _ in range(args.repeats)]
+                one = next(r for r in results if r["backend"] == backend and r["atoms"] == n and r["ranks"] == 1)
+                row = {"backend": backend, "atoms": n, "ranks": 2, "steps": steps, "min_us": min(times),
+                       "median_us": statistics.median(times), "speedup_vs_np1_min": one["min_us"] / min(times)}
+                results.append(row)
+                print(json.dumps(row), flush=True)
+    if args.out:
+        args.out.write_text(json.dumps(results, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
