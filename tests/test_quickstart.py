@@ -1,0 +1,40 @@
+"""The README's quick start, end to end: train (Taylor), predict, LAMMPS NVE with the result."""
+
+import json
+import re
+import subprocess
+import sys
+
+import yaml
+
+from conftest import ROOT, TIO2
+
+
+def test_quickstart_train_predict_and_lammps(tmp_path):
+    cfg = yaml.safe_load((ROOT / "examples/quickstart/tio2.yaml").read_text())
+    cfg["output"] = str(tmp_path / "run")
+    cfg["data"]["train"] = [str(TIO2 / "structure-*.xsf")]
+    cfg["training"]["epochs"] = 60
+    (tmp_path / "tio2.yaml").write_text(yaml.safe_dump(cfg))
+    train = subprocess.run([sys.executable, "-m", "trainer", "train", str(tmp_path / "tio2.yaml"), "--no-progress"],
+                           cwd=ROOT, capture_output=True, text=True)
+    assert train.returncode == 0, train.stderr
+    pots = [str(tmp_path / "run/potential/Ti.nn.ascii"), str(tmp_path / "run/potential/O.nn.ascii")]
+    pred = subprocess.run([sys.executable, "-m", "export", "predict", "--potential", *pots, "--structures",
+                           str(TIO2 / "structure-001.xsf"), "--json"], cwd=ROOT, capture_output=True, text=True)
+    assert pred.returncode == 0, pred.stderr
+    energy = json.loads(pred.stdout)[0]["energy"]
+
+    subprocess.run([sys.executable, str(ROOT / "examples/quickstart/make_data.py"), str(TIO2 / "structure-001.xsf"),
+                    "tio2.data", "Ti", "O"], cwd=tmp_path, check=True, capture_output=True)
+    script = (ROOT / "examples/quickstart/in.tio2").read_text().replace("runs/quickstart/potential", str(tmp_path / "run/potential")).replace(
+        "thermo          20", "thermo          20\nthermo_modify   format float %.10f")
+    (tmp_path / "in.tio2").write_text(script)
+    lmp = subprocess.run(["lmp", "-in", "in.tio2"], cwd=tmp_path, capture_output=True, text=True)
+    assert lmp.returncode == 0, lmp.stdout[-3000:]
+    rows = re.findall(r"^\s+(\d+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s*$", lmp.stdout, re.M)
+    steps = [(int(r[0]), float(r[2]), float(r[4])) for r in rows]
+    assert steps[0][0] == 0 and steps[-1][0] == 200
+    assert abs(steps[0][1] - energy) < 1e-6  # LAMMPS pe at step 0 = predict's total energy
+    etot = [s[2] for s in steps]
+    assert max(etot) - min(etot) < 0.1  # NVE with a 0.5 fs step conserves the total energy (23 atoms, eV)
