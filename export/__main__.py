@@ -33,6 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("-o", "--output", required=True, help="output .pt file")
     t.add_argument("--legacy-angular", action="store_true", help="with .nn.ascii sources: pre-2019 angular domain")
 
+    d = sub.add_parser("lammps-data", help="write a LAMMPS data file (atom_style atomic) from a structure file")
+    d.add_argument("structure", help="XSF or any ase.io-readable file (first frame)")
+    d.add_argument("-o", "--output", required=True, help="output data file")
+    d.add_argument("--species", nargs="+", required=True, help="species of atom types 1, 2, ... (as in pair_coeff)")
+
     sub.add_parser("tinker-info", help="where the Tinker interface and core library are, and the link line")
     return parser
 
@@ -52,6 +57,15 @@ def main(argv=None) -> int:
             from .commands import export_torchscript
 
             export_torchscript(args.source, args.output, args.legacy_angular)
+        elif args.command == "lammps-data":
+            from trainer.readers import read_structures
+
+            from .lammps_data import write_lammps_data
+
+            structure = read_structures(args.structure)[0]
+            write_lammps_data(structure, args.output, args.species)
+            print(f"wrote {args.output}: {structure.natoms} atoms, types "
+                  + " ".join(f"{k + 1}={s}" for k, s in enumerate(args.species)))
         elif args.command == "tinker-info":
             from .commands import tinker_info
 

@@ -25,8 +25,8 @@ def test_quickstart_train_predict_and_lammps(tmp_path):
     assert pred.returncode == 0, pred.stderr
     energy = json.loads(pred.stdout)[0]["energy"]
 
-    subprocess.run([sys.executable, str(ROOT / "examples/quickstart/make_data.py"), str(TIO2 / "structure-001.xsf"),
-                    "tio2.data", "Ti", "O"], cwd=tmp_path, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "export", "lammps-data", str(TIO2 / "structure-001.xsf"), "-o",
+                    str(tmp_path / "tio2.data"), "--species", "Ti", "O"], cwd=ROOT, check=True, capture_output=True)
     script = (ROOT / "examples/quickstart/in.tio2").read_text().replace("runs/quickstart/potential", str(tmp_path / "run/potential")).replace(
         "thermo          20", "thermo          20\nthermo_modify   format float %.10f")
     (tmp_path / "in.tio2").write_text(script)
