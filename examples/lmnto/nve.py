@@ -1,0 +1,157 @@
+"""NVE energy conservation of the 224-atom LMNTO cell in LAMMPS (the paper's Fig. 10 test).
+
+The 2×2×1 cell (Li32Mo8Ni28Ti28O128) is equilibrated at 400 K (Langevin, 2 ps by
+default), then run in NVE with a 1 fs step.  The total energy's linear drift
+(meV/atom/ps) and fluctuation (standard deviation, meV/atom) are measured.
+
+    python examples/lmnto/nve.py --ps 100 --out DIR [--potential FILES... --label NAME]...
+
+Without --potential the shipped Taylor-trained potential (examples/lmnto/potential/) is
+used.  Give --potential several times (each with its --label) to compare potentials in
+one figure.  Writes DIR/nve.json (keys drift_meV_per_atom_per_ps, fluctuation_meV_per_atom,
+natoms, timestep_fs, steps, plus per-potential entries when comparing) and DIR/nve.png.
+A Tinker build is not driven here yet (no Tinker executable is part of the project).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+SPECIES = ["Li", "Mo", "Ni", "Ti", "O"]
+START = HERE / "data" / "lmnto224_start.extxyz"
+SHIPPED = [str(HERE / "potential" / f"{s}.nn.ascii") for s in SPECIES]
+
+
+def lammps_input(potential: list[str], temperature: float, equilibration_steps: int, steps: int,
+                 timestep_fs: float, thermo_every: int, seed: int) -> str:
+    coeff = " ".join(potential) + " " + " ".join(SPECIES)
+    return f"""units           metal
+atom_style      atomic
+boundary        p p p
+atom_modify     map array
+read_data       start.data
+pair_style      taylorann
+pair_coeff      * * {coeff}
+neighbor        1.0 bin
+timestep        {timestep_fs / 1000.0}
+velocity        all create {temperature} {seed} mom yes rot yes dist gaussian
+fix             nve all nve
+fix             bath all langevin {temperature} {temperature} 0.1 {seed + 1} zero yes
+thermo          {max(equilibration_steps // 10, 1)}
+run             {equilibration_steps}
+unfix           bath
+reset_timestep  0
+thermo_style    custom step time temp pe ke etotal
+thermo_modify   format float %.10f
+thermo          {thermo_every}
+run             {steps}
+"""
+
+
+def parse_thermo(output: str) -> np.ndarray:
+    """Rows (step, time ps, temp, pe, ke, etotal) of the NVE part."""
+    part = output.split("Step          Time")[-1] if "Step          Time" in output else output
+    rows = re.findall(r"^\s+(\d+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s*$", part, re.M)
+    return np.array([[float(v) for v in r] for r in rows])
+
+
+def analyse(table: np.ndarray, natoms: int) -> dict:
+    t = table[:, 1]
+    e = table[:, 5] / natoms * 1000.0  # meV/atom
+    slope, intercept = np.polyfit(t, e, 1)
+    return {
+        "drift_meV_per_atom_per_ps": float(slope),
+        "fluctuation_meV_per_atom": float(np.std(e)),
+        "detrended_fluctuation_meV_per_atom": float(np.std(e - (slope * t + intercept))),
+        "mean_temperature_K": float(np.mean(table[:, 2])),
+    }
+
+
+def run_nve(potential: list[str], workdir: Path, ps: float, timestep_fs: float = 1.0, temperature: float = 400.0,
+            equilibration_ps: float = 2.0, thermo_every: int = 10, seed: int = 4928) -> tuple[dict, np.ndarray]:
+    from export.lammps_data import write_lammps_data
+    from trainer.readers import read_structures
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    structure = read_structures(START)[0]
+    write_lammps_data(structure, workdir / "start.data", SPECIES)
+    steps = int(round(ps * 1000.0 / timestep_fs))
+    eq = int(round(equilibration_ps * 1000.0 / timestep_fs))
+    potential = [str(Path(p).resolve()) for p in potential]
+    (workdir / "in.nve").write_text(lammps_input(potential, temperature, eq, steps, timestep_fs, thermo_every, seed))
+    proc = subprocess.run(["lmp", "-in", "in.nve", "-log", "log.lammps"], cwd=workdir, capture_output=True, text=True,
+                          env={**__import__("os").environ, "OMP_NUM_THREADS": "1"})
+    if proc.returncode != 0:
+        raise RuntimeError(f"LAMMPS failed in {workdir}:\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}")
+    table = parse_thermo(proc.stdout)
+    if len(table) < 2 or not np.all(np.isfinite(table)):
+        raise RuntimeError(f"{workdir}: no usable thermo output")
+    result = analyse(table, structure.natoms)
+    result.update({"natoms": structure.natoms, "timestep_fs": timestep_fs, "steps": steps,
+                   "equilibration_steps": eq, "temperature_K": temperature, "potential": potential})
+    loop = re.findall(r"Loop time of (\S+) on (\d+) procs for (\d+) steps", proc.stdout)
+    if loop:
+        result["seconds"] = float(loop[-1][0])
+    return result, table
+
+
+def plot(path: Path, traces: dict[str, np.ndarray], natoms: int) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    for label, table in traces.items():
+        e = table[:, 5] / natoms * 1000.0
+        ax.plot(table[:, 1], e - e[0], label=label, lw=0.8)
+    ax.set(xlabel="time (ps)", ylabel="E_total − E_total(0) (meV/atom)",
+           title=f"NVE, {natoms}-atom LMNTO cell, 400 K start")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ps", type=float, default=100.0, help="NVE length (ps)")
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--timestep", type=float, default=1.0, help="fs")
+    parser.add_argument("--equilibration", type=float, default=2.0, help="ps of Langevin at 400 K before NVE")
+    parser.add_argument("--potential", nargs="+", action="append", help=".nn.ascii files (Li Mo Ni Ti O order) or one .pt")
+    parser.add_argument("--label", action="append", help="label of each --potential")
+    args = parser.parse_args(argv)
+    potentials = args.potential or [SHIPPED]
+    labels = args.label or ["taylor (shipped)"] * (1 if not args.potential else 0)
+    if len(labels) != len(potentials):
+        labels = [f"potential {k + 1}" for k in range(len(potentials))]
+    out = Path(args.out)
+    results, traces = {}, {}
+    for label, pot in zip(labels, potentials):
+        slug = re.sub(r"[^A-Za-z0-9]+", "_", label).strip("_")
+        results[label], traces[label] = run_nve(pot, out / slug, args.ps, args.timestep,
+                                                equilibration_ps=args.equilibration)
+        print(f"{label}: " + json.dumps({k: v for k, v in results[label].items() if k != "potential"}))
+    first = results[labels[0]]
+    summary = {k: first[k] for k in ("drift_meV_per_atom_per_ps", "fluctuation_meV_per_atom", "natoms",
+                                     "timestep_fs", "steps")}
+    summary["potentials"] = results
+    (out / "nve.json").write_text(json.dumps(summary, indent=1))
+    plot(out / "nve.png", traces, first["natoms"])
+    return summary
+
+
+if __name__ == "__main__":
+    main()
