@@ -37,6 +37,7 @@ training:
   checkpoint_every: 10            # epochs between checkpoints (always at the end)
   force_metrics_every: 10         # epochs between force metrics
   threads: 1                      # torch intra-op threads
+  max_seconds: null               # stop once the epochs' training time adds up to this (s)
 taylor:
   strategy: random                # random (paper's B) | cartesian (paper's A)
   delta: 0.02                     # Å: delta_max (random) or delta (cartesian)

@@ -73,6 +73,7 @@ class TrainingConfig:
     checkpoint_every: int = 10
     force_metrics_every: int = 10  # epochs between force metrics (they cost a force evaluation)
     threads: int = 1
+    max_seconds: Optional[float] = None  # stop after this much training time (s, summed over epochs)
 
 
 @dataclass
@@ -111,6 +112,7 @@ RANGES = {
     "training.checkpoint_every": (1, None),
     "training.force_metrics_every": (1, None),
     "training.threads": (1, 256),
+    "training.max_seconds": (0.0, None),
 }
 
 

@@ -180,8 +180,14 @@ class Run:
                              "extras": species_extras(self.model)}
             bar.set_postfix(loss=f"{loss:.3g}", test_E=f"{row['test_energy_rmse']:.2f} meV/at")
             self.epoch = epoch
-            if epoch % c.training.checkpoint_every == 0 or epoch == c.training.epochs:
+            out_of_time = (c.training.max_seconds is not None
+                           and sum(h["seconds"] for h in self.history) >= c.training.max_seconds)
+            if epoch % c.training.checkpoint_every == 0 or epoch == c.training.epochs or out_of_time:
+                if out_of_time and not with_forces:
+                    self.history[-1].update(self._metrics(epoch, with_forces=True))
                 self._save()
+            if out_of_time:
+                break
         if self.epoch == 0 or not self.history:
             self._save()
         return self.finish()
