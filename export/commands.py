@@ -44,11 +44,23 @@ def export_torchscript(sources, output, legacy_angular: bool = False) -> Path:
 
 
 def tinker_info() -> None:
+    """Where the Tinker interface sources, the core library and its header are, and the
+    compile/link lines a Tinker build needs (tinker_interface/README.md)."""
     from .binaries import core_library, include_dir, tinker_dir
 
     lib = core_library()
+    try:
+        sources = tinker_dir()
+    except FileNotFoundError:
+        # a source checkout whose installed wheel predates the Tinker interface
+        sources = Path(__file__).resolve().parents[1] / "tinker_interface"
+        if not (sources / "taylorann_tinker.f90").is_file():
+            raise
     print(f"core library : {lib}")
     print(f"C header     : {include_dir() / 'taylorann' / 'c_api.h'}")
-    print(f"Tinker files : {tinker_dir()}")
-    print("link line    : <taylorann objects> libtinker.a "
-          f"-L{lib.parent} -Wl,-rpath,{lib.parent} -ltaylorann")
+    print(f"Tinker files : {sources}")
+    print(f"compile      : gfortran -c -O2 -fopenmp -I<tinker>/source {sources}/taylorann_tinker.f90 "
+          f"{sources}/extra.f {sources}/extra1.f {sources}/extra3.f {sources}/kextra.f")
+    print("link line    : gfortran -fopenmp -o dynamic.x dynamic.o taylorann_tinker.o extra.o extra1.o "
+          f"extra3.o kextra.o libtinker.a -lfftw3_threads -lfftw3 -L{lib.parent} -Wl,-rpath,{lib.parent} "
+          "-ltaylorann")
