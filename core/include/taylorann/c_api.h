@@ -95,8 +95,10 @@ TAYLORANN_EXPORT int taylorann_cutoff(const taylorann_model *model, double *cuto
  *  n_centres   number of centre atoms; ilist[n_centres] their indices (NULL:
  *              0..n_centres-1); numneigh[n_centres], firstneigh[n_centres][...]
  *              full neighbour list (both i->j and j->i), indices into x; the
- *              top two bits (LAMMPS special-bond mask) are ignored. Neighbours
- *              beyond the cut-off are skipped (a skin is fine).
+ *              top three bits (LAMMPS special-bond bits, NEIGHMASK 0x1FFFFFFF)
+ *              are ignored. Neighbours beyond the cut-off are skipped (a skin
+ *              is fine). Ghost atoms need species but are never centres unless
+ *              listed.
  *  Outputs (all optional except energy):
  *  energy      total energy of the centres (reference energies included)
  *  eatom       [n_all] per-atom energies, ACCUMULATED at the centre index
