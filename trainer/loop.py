@@ -24,6 +24,7 @@ from .objective import energy_loss_backward, force_loss_backward
 from .taylor import augment_all
 
 FORCE_CHUNK = 16  # structures per force-training batch (bounded memory)
+FEATURE_CHUNK = 256  # displaced structures featurized at a time
 
 
 class Run:
@@ -75,7 +76,9 @@ class Run:
         self.n_taylor = len(extra)
         if not extra:
             return None
-        return compute_features(self.model, self._graphs(extra))
+        # graphs are built and dropped chunk by chunk: only the descriptors stay in memory
+        return concat_features([compute_features(self.model, self._graphs(extra[k:k + FEATURE_CHUNK]))
+                                for k in range(0, len(extra), FEATURE_CHUNK)])
 
     def _restore(self) -> None:
         state = load_checkpoint(self.dir / CHECKPOINT)
