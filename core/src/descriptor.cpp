@@ -29,7 +29,7 @@ inline void cutoff_fn(double r, double rc, double &fc, double &dfc) {
 // t = theta - pi/2 in [-pi/2, pi/2], Taylor series to t^21 / t^22 (truncation
 // < 1e-19, i.e. rounding-level agreement with libm). Branch-free so the
 // neighbour loops vectorise; r >= rc gives 0.
-inline void cutoff_poly(double r, double rc, double &fc, double &dfc) {
+inline void cutoff_poly(double r, double rc, double *fc, double *dfc) {
     const double a = kPi / rc;
     const double t = a * r - 1.5707963267948966;  // exact pi/2: the identity needs it
     const double t2 = t * t;
@@ -58,8 +58,8 @@ inline void cutoff_poly(double r, double rc, double &fc, double &dfc) {
     c = c * -t2 + 0.5;
     const double cos_t = c * -t2 + 1.0;
     const double inside = r < rc ? 1.0 : 0.0;
-    fc = inside * 0.5 * (1.0 - sin_t);
-    dfc = inside * -0.5 * a * cos_t;
+    *fc = inside * 0.5 * (1.0 - sin_t);
+    *dfc = inside * -0.5 * a * cos_t;
 }
 
 // Species weights by position in envtypes: -n/2 .. n/2, 0 skipped for even n.
@@ -125,7 +125,7 @@ public:
         const size_t ld = cap_;
         const double *r = nb.r.data();
 #pragma omp simd
-        for (int j = 0; j < n; ++j) cutoff_poly(r[j], rc_r_, fc[j], dfc[j]);
+        for (int j = 0; j < n; ++j) cutoff_poly(r[j], rc_r_, fc + j, dfc + j);
         for (int j = 0; j < n; ++j) w[j] = weights_[nb.env[j]];
 #pragma omp simd
         for (int j = 0; j < n; ++j) {
@@ -183,23 +183,17 @@ public:
         }
         // Angular terms over unordered pairs of neighbours inside angular_Rc.
         collect_angular(nb);
-        const int na = na_;
-        double T[kMaxAng], acc[kMaxAng] = {0}, accw[kMaxAng] = {0};
-        for (int a = 0; a < na; ++a) {
-            for (int b = a + 1; b < na; ++b) {
-                const double c = aux_[a] * aux_[b] + auy_[a] * auy_[b] + auz_[a] * auz_[b];
-                const double f = afc_[a] * afc_[b];
-                const double wf = aw_[a] * aw_[b] * f;
-                chebyshev_values(ang_scale_ * c + ang_shift_, T);
-                for (int m = 0; m < an_; ++m) {
-                    acc[m] += f * T[m];
-                    accw[m] += wf * T[m];
-                }
-            }
-        }
-        for (int m = 0; m < an_; ++m) {
-            Ga[m] = acc[m];
-            if (weighted_) Gaw[m] = accw[m];
+        double *Gaw_or_null = weighted_ ? Gaw : nullptr;
+        switch (an_) {
+        case 1: angular_forward<1>(Ga, Gaw_or_null); break;
+        case 2: angular_forward<2>(Ga, Gaw_or_null); break;
+        case 3: angular_forward<3>(Ga, Gaw_or_null); break;
+        case 4: angular_forward<4>(Ga, Gaw_or_null); break;
+        case 5: angular_forward<5>(Ga, Gaw_or_null); break;
+        case 6: angular_forward<6>(Ga, Gaw_or_null); break;
+        case 7: angular_forward<7>(Ga, Gaw_or_null); break;
+        case 8: angular_forward<8>(Ga, Gaw_or_null); break;
+        default: angular_forward<0>(Ga, Gaw_or_null);
         }
     }
 
@@ -224,64 +218,109 @@ public:
             nb.gy[j] = f * nb.y[j];
             nb.gz[j] = f * nb.z[j];
         }
-        const int na = na_;
-        double T[kMaxAng], dT[kMaxAng];
-        for (int a = 0; a < na; ++a) {
-            const int ja = aidx_[a];
-            double gxa = 0.0, gya = 0.0, gza = 0.0;
-            const double ua[3] = {aux_[a], auy_[a], auz_[a]};
-            for (int b = a + 1; b < na; ++b) {
-                const double ub[3] = {aux_[b], auy_[b], auz_[b]};
-                const double c = ua[0] * ub[0] + ua[1] * ub[1] + ua[2] * ub[2];
-                const double wab = aw_[a] * aw_[b];
-                chebyshev_derivs(ang_scale_ * c + ang_shift_, T, dT);
-                double S = 0.0, Sp = 0.0;
-                for (int m = 0; m < an_; ++m) {
-                    const double coef = a_a[m] + wab * b_a[m];
-                    S += coef * T[m];
-                    Sp += coef * dT[m];
-                }
-                Sp *= ang_scale_;
-                const double ff = afc_[a] * afc_[b];
-                const double ra = S * adfc_[a] * afc_[b], rb = S * afc_[a] * adfc_[b];
-                const double pa = ff * Sp * ainv_[a], pb = ff * Sp * ainv_[b];
-                const int jb = aidx_[b];
-                for (int d = 0; d < 3; ++d) {
-                    const double ga = ra * ua[d] + pa * (ub[d] - c * ua[d]);
-                    const double gb = rb * ub[d] + pb * (ua[d] - c * ub[d]);
-                    if (d == 0) { gxa += ga; nb.gx[jb] += gb; }
-                    else if (d == 1) { gya += ga; nb.gy[jb] += gb; }
-                    else { gza += ga; nb.gz[jb] += gb; }
-                }
-            }
-            nb.gx[ja] += gxa;
-            nb.gy[ja] += gya;
-            nb.gz[ja] += gza;
+        switch (an_) {
+        case 1: angular_backward<1>(nb, a_a, b_a); break;
+        case 2: angular_backward<2>(nb, a_a, b_a); break;
+        case 3: angular_backward<3>(nb, a_a, b_a); break;
+        case 4: angular_backward<4>(nb, a_a, b_a); break;
+        case 5: angular_backward<5>(nb, a_a, b_a); break;
+        case 6: angular_backward<6>(nb, a_a, b_a); break;
+        case 7: angular_backward<7>(nb, a_a, b_a); break;
+        case 8: angular_backward<8>(nb, a_a, b_a); break;
+        default: angular_backward<0>(nb, a_a, b_a);
         }
     }
 
 private:
     static constexpr int kMaxAng = 202;
 
-    void chebyshev_values(double x, double *T) const {
-        T[0] = 1.0;
-        if (an_ > 1) T[1] = x;
-        for (int m = 2; m < an_; ++m) T[m] = 2.0 * x * T[m - 1] - T[m - 2];
+    // AN = number of angular Chebyshev terms when known at compile time (the
+    // accumulators then live in registers), 0 = run-time an_.
+    template <int AN>
+    void angular_forward(double *Ga, double *Gaw) {
+        const int nt = AN > 0 ? AN : an_;
+        const int na = na_;
+        double T[AN > 0 ? AN : kMaxAng], acc[AN > 0 ? AN : kMaxAng], accw[AN > 0 ? AN : kMaxAng];
+        for (int m = 0; m < nt; ++m) acc[m] = accw[m] = 0.0;
+        for (int a = 0; a < na; ++a) {
+            const double ua0 = aux_[a], ua1 = auy_[a], ua2 = auz_[a], fa = afc_[a], wa = aw_[a];
+            for (int b = a + 1; b < na; ++b) {
+                const double c = ua0 * aux_[b] + ua1 * auy_[b] + ua2 * auz_[b];
+                const double f = fa * afc_[b];
+                const double wf = wa * aw_[b] * f;
+                const double x = ang_scale_ * c + ang_shift_;
+                T[0] = 1.0;
+                if (nt > 1) T[1] = x;
+                for (int m = 2; m < nt; ++m) T[m] = 2.0 * x * T[m - 1] - T[m - 2];
+                for (int m = 0; m < nt; ++m) {
+                    acc[m] += f * T[m];
+                    accw[m] += wf * T[m];
+                }
+            }
+        }
+        for (int m = 0; m < nt; ++m) {
+            Ga[m] = acc[m];
+            if (Gaw) Gaw[m] = accw[m];
+        }
     }
-    // T_m(x) and dT_m/dx = m U_{m-1}(x).
-    void chebyshev_derivs(double x, double *T, double *dT) const {
-        T[0] = 1.0;
-        dT[0] = 0.0;
-        if (an_ < 2) return;
-        T[1] = x;
-        dT[1] = 1.0;
-        double Um2 = 1.0, Um1 = 2.0 * x;  // U_0, U_1
-        for (int m = 2; m < an_; ++m) {
-            T[m] = 2.0 * x * T[m - 1] - T[m - 2];
-            dT[m] = m * Um1;
-            const double U = 2.0 * x * Um1 - Um2;
-            Um2 = Um1;
-            Um1 = U;
+
+    template <int AN>
+    void angular_backward(Neighbours &nb, const double *a_a, const double *b_a) {
+        const int nt = AN > 0 ? AN : an_;
+        const int na = na_;
+        double T[AN > 0 ? AN : kMaxAng], dT[AN > 0 ? AN : kMaxAng], ca[AN > 0 ? AN : kMaxAng],
+            cb[AN > 0 ? AN : kMaxAng];
+        for (int m = 0; m < nt; ++m) {
+            ca[m] = a_a[m];
+            cb[m] = b_a[m];
+        }
+        for (int a = 0; a < na; ++a) {
+            const int ja = aidx_[a];
+            double gxa = 0.0, gya = 0.0, gza = 0.0;
+            const double ua0 = aux_[a], ua1 = auy_[a], ua2 = auz_[a];
+            const double fa = afc_[a], dfa = adfc_[a], wa = aw_[a], ia = ainv_[a];
+            for (int b = a + 1; b < na; ++b) {
+                const double ub0 = aux_[b], ub1 = auy_[b], ub2 = auz_[b];
+                const double c = ua0 * ub0 + ua1 * ub1 + ua2 * ub2;
+                const double wab = wa * aw_[b];
+                const double x = ang_scale_ * c + ang_shift_;
+                // T_m(x) and dT_m/dx = m U_{m-1}(x)
+                T[0] = 1.0;
+                dT[0] = 0.0;
+                if (nt > 1) {
+                    T[1] = x;
+                    dT[1] = 1.0;
+                }
+                double Um2 = 1.0, Um1 = 2.0 * x;
+                for (int m = 2; m < nt; ++m) {
+                    T[m] = 2.0 * x * T[m - 1] - T[m - 2];
+                    dT[m] = m * Um1;
+                    const double U = 2.0 * x * Um1 - Um2;
+                    Um2 = Um1;
+                    Um1 = U;
+                }
+                double S = 0.0, Sp = 0.0;
+                for (int m = 0; m < nt; ++m) {
+                    const double coef = ca[m] + wab * cb[m];
+                    S += coef * T[m];
+                    Sp += coef * dT[m];
+                }
+                Sp *= ang_scale_;
+                const double fb = afc_[b];
+                const double ff = fa * fb;
+                const double ra = S * dfa * fb, rb = S * fa * adfc_[b];
+                const double pa = ff * Sp * ia, pb = ff * Sp * ainv_[b];
+                const int jb = aidx_[b];
+                gxa += ra * ua0 + pa * (ub0 - c * ua0);
+                gya += ra * ua1 + pa * (ub1 - c * ua1);
+                gza += ra * ua2 + pa * (ub2 - c * ua2);
+                nb.gx[jb] += rb * ub0 + pb * (ua0 - c * ub0);
+                nb.gy[jb] += rb * ub1 + pb * (ua1 - c * ub1);
+                nb.gz[jb] += rb * ub2 + pb * (ua2 - c * ub2);
+            }
+            nb.gx[ja] += gxa;
+            nb.gy[ja] += gya;
+            nb.gz[ja] += gza;
         }
     }
 
@@ -297,7 +336,7 @@ private:
             aux_[a] = nb.x[j] / r;
             auy_[a] = nb.y[j] / r;
             auz_[a] = nb.z[j] / r;
-            cutoff_poly(r, rc_a_, afc_[a], adfc_[a]);
+            cutoff_poly(r, rc_a_, &afc_[a], &adfc_[a]);
             aw_[a] = weights_[nb.env[j]];
         }
     }
