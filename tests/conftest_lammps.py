@@ -28,7 +28,7 @@ def _tio2_dir() -> Path:
 TIO2 = _tio2_dir()
 POTENTIAL = [TIO2 / "potential" / "Ti.nn.ascii", TIO2 / "potential" / "O.nn.ascii"]
 SPECIES = ["Ti", "O"]
-MASSES = {"Ti": 47.867, "O": 15.999, "Li": 6.94, "Mo": 95.95, "Ni": 58.693}
+MASSES = {"Ti": 47.867, "O": 15.999, "Li": 6.94, "Mo": 95.95, "Ni": 58.693, "He": 4.0026}
 
 
 def structure(k: int) -> Path:

@@ -209,3 +209,41 @@ def test_error_cutoff_mismatch_between_files(tmp_path):
     out = _error(tmp_path, lammps_header("data.lmp", f"{POTENTIAL[0]} {tmp_path}/O.nn.ascii Ti O") + "run 0\n")
     assert "cut-off mismatch between potential files" in out
     assert "O.nn.ascii has 6.000000 Å" in out
+
+
+def _pe(out):
+    return thermo_table(out)[-1]["PotEng"]
+
+
+def test_null_type_is_ignored_under_hybrid(tmp_path):
+    """A NULL-mapped type (He, handled by `zero`) is neither centre nor neighbour."""
+    atoms = ase.io.read(structure(1))
+    ref_dir, he_dir = tmp_path / "ref", tmp_path / "he"
+    ref_dir.mkdir()
+    he_dir.mkdir()
+    write_data(atoms, ref_dir / "data.lmp")
+    with_he = atoms.copy()
+    with_he.append("He")
+    with_he.positions[-1] = atoms.positions[0] + [1.2, 0.3, 0.1]
+    write_data(with_he, he_dir / "data.lmp", species=["Ti", "O", "He"])
+    tail = "thermo_style custom step pe\nthermo_modify format float %.17g\nrun 0\n"
+    _, ref = run_lammps(lammps_header("data.lmp", nnascii_args()) + tail, ref_dir)
+    script = lammps_header("data.lmp", "").replace(
+        "pair_style taylorann\npair_coeff * * \n",
+        f"pair_style hybrid taylorann zero 6.5\npair_coeff * * taylorann {nnascii_args()} NULL\n"
+        "pair_coeff * 3 zero\n") + tail
+    _, out = run_lammps(script, he_dir)
+    assert abs(_pe(out) - _pe(ref)) <= 1e-8
+
+
+def test_legacy_angular_keyword(tmp_path):
+    _setup(tmp_path)
+    tail = "thermo_style custom step pe\nthermo_modify format float %.17g\nrun 0\n"
+    _, new = run_lammps(lammps_header("data.lmp", nnascii_args()) + tail, tmp_path)
+    script = lammps_header("data.lmp", nnascii_args()).replace("pair_style taylorann",
+                                                               "pair_style taylorann legacy_angular")
+    _, old = run_lammps(script + tail, tmp_path)
+    assert abs(_pe(new) - _pe(old)) > 1.0
+    bad = lammps_header("data.lmp", nnascii_args()).replace("pair_style taylorann", "pair_style taylorann fast")
+    _, out = run_lammps(bad + "run 0\n", tmp_path, check=False)
+    assert "pair_style taylorann: unknown keyword 'fast'" in out

@@ -215,7 +215,11 @@ int taylorann_compute_neighbors(taylorann_model *h, int n_all, const double *x, 
         b.n_atoms = n_all;
         b.species = species;
         size_t capacity = 0;
-        for (int c = 0; c < n_centres; ++c) capacity += size_t(numneigh[c] > 0 ? numneigh[c] : 0);
+        for (int c = 0; c < n_centres; ++c) {
+            const int i = ilist ? ilist[c] : c;
+            require(i >= 0 && i < n_all, "taylorann_compute_neighbors: centre index out of range");
+            capacity += size_t(numneigh[i] > 0 ? numneigh[i] : 0);
+        }
         b.neighbour.resize(capacity);  // only grows: no allocation once the list is warm
         b.vec.resize(3 * capacity);
         int *nbr = b.neighbour.data();
@@ -223,13 +227,12 @@ int taylorann_compute_neighbors(taylorann_model *h, int n_all, const double *x, 
         size_t ne = 0;
         for (int c = 0; c < n_centres; ++c) {
             const int i = ilist ? ilist[c] : c;
-            require(i >= 0 && i < n_all, "taylorann_compute_neighbors: centre index out of range");
             const int si = species[i];
             if (si < 0) continue;
             require(si < nspecies, "taylorann_compute_neighbors: species index out of range");
             const double xi0 = x[3 * i], xi1 = x[3 * i + 1], xi2 = x[3 * i + 2];
-            const int *list = firstneigh[c];
-            const int count = numneigh[c];
+            const int *list = firstneigh[i];  // LAMMPS convention: indexed by atom, not by ii
+            const int count = numneigh[i];
             for (int k = 0; k < count; ++k) {
                 const int j = list[k] & 0x1FFFFFFF;  // strip LAMMPS special-bond bits
                 if (j >= n_all)

@@ -93,8 +93,10 @@ TAYLORANN_EXPORT int taylorann_cutoff(const taylorann_model *model, double *cuto
  *  species     [n_all] species index of every atom; -1 = not handled by this
  *              model (such atoms are neither centres nor neighbours)
  *  n_centres   number of centre atoms; ilist[n_centres] their indices (NULL:
- *              0..n_centres-1); numneigh[n_centres], firstneigh[n_centres][...]
- *              full neighbour list (both i->j and j->i), indices into x; the
+ *              0..n_centres-1); numneigh[i], firstneigh[i][...] indexed by the
+ *              centre's ATOM index i = ilist[ii] (LAMMPS convention; they differ
+ *              from ii for skip lists under pair hybrid): full neighbour list
+ *              (both i->j and j->i), indices into x; the
  *              top three bits (LAMMPS special-bond bits, NEIGHMASK 0x1FFFFFFF)
  *              are ignored. Neighbours beyond the cut-off are skipped (a skin
  *              is fine). Ghost atoms need species but are never centres unless
