@@ -27,9 +27,12 @@ AVX2 copy of the evaluator selected at run time), µs/atom/step, min / median of
     torch    10080   177  / 217
     torch    25088   184  / 291     93 / 149    (1.97x)
 
-(The lead's training jobs shared the two cores during part of these runs: medians are
-noisy, minima are the better estimate. A later commit made the angular terms ~17% cheaper in
-CPU time; a re-run under full contention from two other jobs gave 10.0-13.4 µs min.)
+(Table: commit aace827, machine partly shared with other jobs; minima are the better
+estimate. Later commits cut the native CPU time by ~17% (angular terms) and ~6% (radial
+sweeps), measured with `perf stat -e task-clock`. A re-run of commit 98fdde1 while two
+training jobs of the project kept both cores busy gave native min/median 9.1/9.3 (224),
+12.5/12.9 (1792), 12.0/12.8 (10080), 11.9/11.9 (25088), np=2 8.8/9.0 (1.35x): contention,
+not code, explains the higher large-N numbers; see benchmarks/results/2026-11-24.json.)
 The torch backend runs the exporter's TorchScript AenetModel with autograd forces; its time is
 the model's, not the plugin's.
 
