@@ -156,3 +156,23 @@ def test_training_exports_round_trip(tmp_path, mode, optimizer):
     out = tmp_path / "exported"
     assert subprocess.run([sys.executable, "-m", "export", "nnascii", str(run), "-o", str(out)], cwd=ROOT).returncode == 0
     assert (out / "Ti.nn.ascii").read_text() == (run / "potential/Ti.nn.ascii").read_text()
+
+
+def test_resume_extends_a_finished_run_but_rejects_other_changes(tmp_path):
+    path, raw = write_config(tmp_path, "ext.yaml", training__epochs=3)
+    assert trainer("train", str(path), "--no-progress").returncode == 0
+    run = tmp_path / "ext"
+    raw["training"]["epochs"] = 5
+    raw["training"]["selection"] = "last"
+    path.write_text(yaml.safe_dump(raw))
+    proc = trainer("train", str(path), "--resume", str(run), "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    state = torch.load(run / "checkpoint.pt", weights_only=False)
+    assert [h["epoch"] for h in state["history"]] == [1, 2, 3, 4, 5] and state["best"]["epoch"] == 5
+    assert yaml.safe_load((run / "config.yaml").read_text())["training"]["epochs"] == 5
+    raw["network"]["hidden"] = [7, 7]
+    path.write_text(yaml.safe_dump(raw))
+    proc = trainer("train", str(path), "--resume", str(run), "--no-progress")
+    assert proc.returncode == 2 and "network.hidden differ" in proc.stderr
+    proc = trainer("train", str(path), "--no-progress")  # a fresh run must not overwrite
+    assert proc.returncode == 2 and "already holds a run" in proc.stderr

@@ -38,6 +38,7 @@ training:
   force_metrics_every: 10         # epochs between force metrics
   threads: 1                      # torch intra-op threads
   max_seconds: null               # stop once the epochs' training time adds up to this (s)
+  selection: test_energy          # exported epoch: test_energy (lowest test energy RMSE, as aenet) | last
 taylor:
   strategy: random                # random (paper's B) | cartesian (paper's A)
   delta: 0.02                     # Å: delta_max (random) or delta (cartesian)

@@ -74,6 +74,7 @@ class TrainingConfig:
     force_metrics_every: int = 10  # epochs between force metrics (they cost a force evaluation)
     threads: int = 1
     max_seconds: Optional[float] = None  # stop after this much training time (s, summed over epochs)
+    selection: Literal["test_energy", "last"] = "test_energy"  # which epoch is exported
 
 
 @dataclass
@@ -244,3 +245,21 @@ def load_config(path: str | os.PathLike) -> Config:
 
 def config_to_dict(config: Config) -> dict:
     return dataclasses.asdict(config)
+
+
+# keys that may change when a run is resumed: they steer the schedule, not the result so far
+RESUMABLE_CHANGES = {("output",), ("training", "epochs"), ("training", "max_seconds"), ("training", "selection"),
+                     ("training", "checkpoint_every"), ("training", "force_metrics_every"), ("training", "threads")}
+
+
+def resume_conflicts(saved: dict, current: dict, prefix: tuple = ()) -> list[str]:
+    """Dotted keys whose values differ between a checkpoint's config and the current one."""
+    out = []
+    for key in sorted(set(saved) | set(current)):
+        path = prefix + (key,)
+        a, b = saved.get(key), current.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            out += resume_conflicts(a, b, path)
+        elif a != b and path not in RESUMABLE_CHANGES:
+            out.append(".".join(path))
+    return out

@@ -17,7 +17,7 @@ from .atomic_io import atomic_write_text
 from .batch import Graph, collate, compute_features, concat_features, to_graph
 from .build import build_model, normalize
 from .checkpoint import CHECKPOINT, apply_extras, load_checkpoint, save_checkpoint, species_extras
-from .config import Config, config_to_dict
+from .config import Config, config_to_dict, resume_conflicts
 from .dataset import cohesive_per_atom, load_splits
 from .metrics import predict_graphs, summarize
 from .objective import energy_loss_backward, force_loss_backward
@@ -82,9 +82,11 @@ class Run:
 
     def _restore(self) -> None:
         state = load_checkpoint(self.dir / CHECKPOINT)
-        if state["config"] != config_to_dict(self.config):
-            raise ValueError(f"{self.dir / CHECKPOINT}: written with a different configuration; "
-                             "resume with the run's own config.yaml")
+        conflicts = resume_conflicts(state["config"], config_to_dict(self.config))
+        if conflicts:
+            raise ValueError(f"{self.dir / CHECKPOINT}: written with a different configuration "
+                             f"({', '.join(conflicts)} differ); only the schedule (training.epochs, max_seconds, "
+                             "selection, checkpoint_every, force_metrics_every, threads) may change on resume")
         self.model.load_state_dict(state["model_state"])
         apply_extras(self.model, state["extras"])
         if state["optimizer_state"] is not None:
@@ -164,8 +166,8 @@ class Run:
         if not self.resume:
             if (self.dir / CHECKPOINT).exists():
                 raise FileExistsError(f"{self.dir} already holds a run; use --resume {self.dir} or another output")
-            atomic_write_text(self.dir / "config.yaml", yaml.safe_dump(config_to_dict(c), sort_keys=False))
         self.prepare()
+        atomic_write_text(self.dir / "config.yaml", yaml.safe_dump(config_to_dict(c), sort_keys=False))
         bar = tqdm(range(self.epoch + 1, c.training.epochs + 1), initial=self.epoch, total=c.training.epochs,
                    disable=self.progress is False if self.progress is not None else None, desc="epochs")
         for epoch in bar:
@@ -177,7 +179,8 @@ class Run:
             row = self._metrics(epoch, with_forces)
             row.update({"loss": loss, "seconds": seconds, "n_taylor": self.n_taylor})
             self.history.append(row)
-            if self.best is None or row["test_energy_rmse"] < self.best["test_energy_rmse"]:
+            if (self.best is None or c.training.selection == "last"
+                    or row["test_energy_rmse"] < self.best["test_energy_rmse"]):
                 self.best = {"epoch": epoch, "test_energy_rmse": row["test_energy_rmse"],
                              "model_state": {k: v.clone() for k, v in self.model.state_dict().items()},
                              "extras": species_extras(self.model)}

@@ -25,7 +25,7 @@ from splits import REFERENCE_ENERGIES, write_splits  # noqa: E402
 
 
 def config_dict(out: Path, name: str, splits: dict, mode: str, epochs: int, seed: int, delta: float,
-                multiple: int, sampling: str) -> dict:
+                multiple: int, sampling: str, selection: str = "test_energy") -> dict:
     return {
         "output": str(out / name), "seed": seed,
         "data": {"train": [str(splits["train"])], "test": [str(splits["test"])],
@@ -34,7 +34,7 @@ def config_dict(out: Path, name: str, splits: dict, mode: str, epochs: int, seed
                        "angular_order": 2},
         "network": {"hidden": [20, 20], "activation": "tanh"},
         "training": {"mode": mode, "optimizer": "lbfgs", "epochs": epochs, "checkpoint_every": 50,
-                     "force_metrics_every": max(1, epochs // 10)},
+                     "force_metrics_every": max(1, epochs // 10), "selection": selection},
         "taylor": {"strategy": "random", "delta": delta, "multiple": multiple, "sampling": sampling},
     }
 
@@ -49,7 +49,9 @@ def main(argv=None) -> dict:
     parser.add_argument("--multiple", type=int, default=20, help="a: displaced structures per reference")
     parser.add_argument("--sampling", default="fixed", choices=["fixed", "resample"])
     parser.add_argument("--name", help="run name (default from mode and parameters)")
-    parser.add_argument("--resume", action="store_true", help="continue DIR/<name> if it exists")
+    parser.add_argument("--resume", action="store_true", help="continue (or extend) DIR/<name> if it exists")
+    parser.add_argument("--selection", default="test_energy", choices=["test_energy", "last"],
+                        help="exported epoch: lowest test energy RMSE or the last")
     args = parser.parse_args(argv)
 
     from trainer.config import config_from_dict
@@ -59,7 +61,7 @@ def main(argv=None) -> dict:
     splits = write_splits(out / "splits")
     name = args.name or (args.mode if args.mode != "taylor" else f"taylor_d{args.delta:g}_a{args.multiple}")
     config = config_from_dict(config_dict(out, name, splits, args.mode, args.epochs, args.seed, args.delta,
-                                          args.multiple, args.sampling))
+                                          args.multiple, args.sampling, args.selection))
     resume = args.resume and (out / name / "checkpoint.pt").exists()
     summary = Run(config, resume=resume).run()
     results_path = out / "results.json"
