@@ -1,0 +1,390 @@
+"""The paper's water-cluster study (Cooper et al. 2020, Figs 3–5), re-measured on (H2O)6 / GFN2-xTB.
+
+Energy-only training on 500/1000/2000 structures, Taylor strategy A (cartesian, δ = 0.03 Å)
+and B (random, δ_max = 0.008 Å, a = 22) on 500, direct force training on 500, and a
+δ_max × a scan of strategy B on 500 (the paper's Fig. 4).  Same descriptor and network for
+all: Chebyshev radial order 18 (6.0 Å) and angular order 4 (4.0 Å) → 48 inputs for H and O,
+2 × 10 tanh, L-BFGS (full batch, ænet's way).
+
+    OMP_NUM_THREADS=1 python examples/water_clusters/study.py --out DIR [--potentials 3] [--epochs 400]
+    python examples/water_clusters/study.py --out DIR --quick      # miniature (CI)
+
+Data (examples/water_clusters/data, see its README): ``pool.extxyz.gz`` (2 × 1100 frames of
+the 300 K and 800 K training trajectories) and ``validation.extxyz.gz`` (2 × 1000 frames of
+two independent trajectories).  Every 11th pool frame is the test set (200 frames; it selects
+the best epoch), the other 2000 are ``train_2000``; ``train_1000`` and ``train_500`` take every
+2nd and every 4th of them (evenly spaced along both trajectories).  Every number is measured
+on the validation set.
+
+Resumable: a potential whose run folder holds ``study.json`` is skipped, one with a
+checkpoint is continued (``Run(resume=True)``).  Seeds are fixed: potential k of every
+scenario uses seed 1000 + k (same initial weights across scenarios).  Writes
+``DIR/results.json`` (``{"scenarios": {NAME: {force_mae, energy_rmse, sec_per_epoch,
+cpu_seconds, n_potentials}}}``, means over potentials, validation set), ``DIR/details.json``
+(per-potential values, standard deviations, settings) and ``DIR/figures/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+DATA = HERE / "data"
+DESCRIPTOR = {"type": "chebyshev", "radial_cutoff": 6.0, "radial_order": 18, "angular_cutoff": 4.0,
+              "angular_order": 4}
+NETWORK = {"hidden": [10, 10], "activation": "tanh"}
+DELTA_A = 0.03  # Å, strategy A
+ATOMS_A = 4  # strategy A: atoms displaced per reference (4 × 6 = 24 structures, like B's a = 22)
+DELTA_B, MULTIPLE_B = 0.008, 22  # strategy B
+SCAN_DELTAS = (0.004, 0.008, 0.016, 0.03)
+SCAN_MULTIPLES = (5, 11, 22)
+MAIN = ("energy_500", "energy_1000", "energy_2000", "taylor_A_500", "taylor_B_500", "forces_500")
+
+
+# ---------------------------------------------------------------------------- data
+def reference_energies(data: Path = DATA) -> dict[str, float]:
+    prov = json.loads((Path(data) / "provenance.json").read_text())
+    e = prov["free_atom_energies_eV"]
+    return {"O": e["O"], "H": e["H"]}
+
+
+def read_frames(path: Path) -> list[str]:
+    """The frames of an extxyz(.gz) file as text blocks (no parsing: fast, values copied exactly)."""
+    import gzip
+
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rt") as fh:
+        lines = fh.read().splitlines(keepends=True)
+    frames, i = [], 0
+    while i < len(lines):
+        if not lines[i].strip():
+            i += 1
+            continue
+        n = int(lines[i])
+        frames.append("".join(lines[i:i + n + 2]))
+        i += n + 2
+    return frames
+
+
+def write_splits(folder: Path, quick: bool, data: Path = DATA) -> dict[str, Path]:
+    """train_{500,1000,2000}, test, validation as plain extxyz in ``folder`` (quick: a few frames)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    names = ("train_500", "train_1000", "train_2000", "test", "validation")
+    paths = {n: folder / f"{n}.extxyz" for n in names}
+    stamp = folder / ("quick.done" if quick else "full.done")
+    if stamp.exists() and all(p.exists() for p in paths.values()):
+        return paths
+    pool = read_frames(Path(data) / "pool.extxyz.gz")
+    validation = read_frames(Path(data) / "validation.extxyz.gz")
+    test = [a for k, a in enumerate(pool) if k % 11 == 10]
+    train = [a for k, a in enumerate(pool) if k % 11 != 10]
+    sets = {"train_2000": train, "train_1000": train[::2], "train_500": train[::4], "test": test,
+            "validation": validation}
+    if quick:  # miniature: 16/32/64 training, 8 test, 24 validation structures, still from both temperatures
+        sets = {"train_2000": train[::31], "train_1000": train[::62], "train_500": train[::124],
+                "test": test[::25], "validation": validation[::84]}
+    for name, frames in sets.items():
+        paths[name].write_text("".join(frames))
+    for other in folder.glob("*.done"):
+        other.unlink()
+    stamp.write_text(json.dumps({k: len(v) for k, v in sets.items()}))
+    return paths
+
+
+# ---------------------------------------------------------------------------- scenarios
+def scan_name(delta: float, multiple: int) -> str:
+    return f"taylor_B_500_d{delta:g}_a{multiple}"
+
+
+def scenarios(quick: bool) -> dict[str, dict]:
+    """NAME -> {run: folder key, train: split, mode, taylor: {...}}; aliases share their runs."""
+    out = {
+        "energy_500": {"train": "train_500", "mode": "energy"},
+        "energy_1000": {"train": "train_1000", "mode": "energy"},
+        "energy_2000": {"train": "train_2000", "mode": "energy"},
+        "taylor_A_500": {"train": "train_500", "mode": "taylor",
+                         "taylor": {"strategy": "cartesian", "delta": DELTA_A, "atoms_per_structure": ATOMS_A}},
+        "taylor_B_500": {"train": "train_500", "mode": "taylor", "run": scan_name(DELTA_B, MULTIPLE_B),
+                         "taylor": {"strategy": "random", "delta": DELTA_B, "multiple": MULTIPLE_B}},
+        "forces_500": {"train": "train_500", "mode": "forces"},
+    }
+    deltas, multiples = ((0.03,), (5,)) if quick else (SCAN_DELTAS, SCAN_MULTIPLES)
+    for a in multiples:
+        for d in deltas:
+            out[scan_name(d, a)] = {"train": "train_500", "mode": "taylor",
+                                    "taylor": {"strategy": "random", "delta": d, "multiple": a}}
+    for name, s in out.items():
+        s.setdefault("run", name)
+    return out
+
+
+def config_dict(run_dir: Path, scenario: dict, splits: dict[str, Path], seed: int, epochs: int,
+                max_seconds: float | None, data: Path = DATA) -> dict:
+    taylor = {"sampling": "fixed", **scenario.get("taylor", {})}
+    if scenario["mode"] != "taylor":
+        taylor = {}
+    return {
+        "output": str(run_dir), "seed": seed,
+        "data": {"train": [str(splits[scenario["train"]])], "test": [str(splits["test"])],
+                 "reference_energies": reference_energies(data)},
+        "descriptor": dict(DESCRIPTOR),
+        "network": dict(NETWORK),
+        "training": {"mode": scenario["mode"], "optimizer": "lbfgs", "epochs": epochs,
+                     "checkpoint_every": max(1, min(25, epochs)), "force_metrics_every": max(1, epochs // 4),
+                     "threads": 1, "max_seconds": max_seconds},
+        "taylor": taylor,
+        "forces": {"weight": 0.1, "fraction": 1.0},
+    }
+
+
+# ---------------------------------------------------------------------------- one potential
+def train_one(run_dir: Path, raw: dict, validation: Path, validation_graphs_cache: dict) -> dict:
+    """Train (or resume, or skip) one potential; evaluate its best model on the validation set
+    (read and turned into graphs once per study, not once per potential)."""
+    from trainer.batch import to_graph
+    from trainer.checkpoint import CHECKPOINT, load_checkpoint, load_model_from_run
+    from trainer.config import config_from_dict
+    from trainer.loop import Run
+    from trainer.metrics import direction_errors, predict_graphs, summarize
+    from trainer.readers import read_structures
+
+    done = run_dir / "study.json"
+    if done.exists():
+        return json.loads(done.read_text())
+    config = config_from_dict(raw)
+    resume = (run_dir / CHECKPOINT).exists()
+    earlier = 0.0
+    if resume:  # CPU time of the interrupted session is not known: count its epochs' time instead
+        earlier = float(sum(h["seconds"] for h in load_checkpoint(run_dir / CHECKPOINT)["history"]))
+    elif run_dir.exists():
+        shutil.rmtree(run_dir)  # killed before its first checkpoint: start clean
+    cpu0 = time.process_time()
+    summary = Run(config, resume=resume, progress=False).run()
+    cpu = time.process_time() - cpu0 + earlier
+
+    model = load_model_from_run(run_dir / CHECKPOINT)
+    key = str(validation)
+    if key not in validation_graphs_cache:
+        validation_graphs_cache.clear()
+        validation_graphs_cache[key] = [to_graph(s, model.species, model.cutoff) for s in read_structures(key)]
+    p = predict_graphs(model, validation_graphs_cache[key], forces=True)
+    metrics = summarize(p)
+    np.savez_compressed(run_dir / "validation_predictions.npz", energy_ref=p.energy_ref, energy_pred=p.energy_pred,
+                        natoms=p.natoms, force_ref=p.force_ref.astype(np.float32),
+                        force_pred=p.force_pred.astype(np.float32))
+    angles = direction_errors(p.force_ref, p.force_pred)
+    result = {"force_mae": metrics["force_mae"], "force_rmse": metrics["force_rmse"],
+              "energy_rmse": metrics["energy_rmse"], "energy_mae": metrics["energy_mae"],
+              "force_direction_error": float(np.mean(angles)), "sec_per_epoch": summary["seconds_per_epoch"],
+              "cpu_seconds": cpu, "epochs": summary["epochs"], "best_epoch": summary["best_epoch"],
+              "n_train": summary["n_train"], "n_test": summary["n_test"], "n_validation": len(p.natoms),
+              "n_taylor": summary["n_taylor"], "test_energy_rmse": summary["test"]["energy_rmse"],
+              "test_force_mae": summary["test"].get("force_mae"), "seed": raw["seed"]}
+    done.write_text(json.dumps(result, indent=1))
+    return result
+
+
+# ---------------------------------------------------------------------------- results
+def collect(out: Path, table: dict) -> dict:
+    """Means over every finished potential of each scenario."""
+    results = {"scenarios": {}}
+    details = {"scenarios": {}}
+    for name, s in table.items():
+        runs = [json.loads(p.read_text()) for p in sorted((out / "runs" / s["run"]).glob("p*/study.json"))]
+        if not runs:
+            continue
+        mean = lambda k: float(np.mean([r[k] for r in runs]))
+        std = lambda k: float(np.std([r[k] for r in runs], ddof=1)) if len(runs) > 1 else 0.0
+        results["scenarios"][name] = {"force_mae": mean("force_mae"), "energy_rmse": mean("energy_rmse"),
+                                      "sec_per_epoch": mean("sec_per_epoch"), "cpu_seconds": mean("cpu_seconds"),
+                                      "n_potentials": len(runs)}
+        details["scenarios"][name] = {
+            "run_folder": s["run"], "mode": s["mode"], "train": s["train"], "taylor": s.get("taylor"),
+            **{f"{k}_mean": mean(k) for k in ("force_mae", "force_rmse", "energy_rmse", "energy_mae",
+                                              "force_direction_error", "sec_per_epoch", "cpu_seconds", "epochs",
+                                              "best_epoch", "n_taylor")},
+            **{f"{k}_std": std(k) for k in ("force_mae", "energy_rmse", "force_direction_error")},
+            "per_potential": runs,
+        }
+    return results, details
+
+
+def figures(out: Path, table: dict, results: dict, quick: bool) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder = out / "figures"
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    main = [n for n in MAIN if n in results["scenarios"]]
+
+    def load(name):
+        parts = [np.load(p) for p in sorted((out / "runs" / table[name]["run"]).glob("p*/validation_predictions.npz"))]
+        return (np.concatenate([p["force_ref"] for p in parts]).astype(float),
+                np.concatenate([p["force_pred"] for p in parts]).astype(float))
+
+    # Fig. 3: distribution of force errors
+    fig, ax = plt.subplots(1, 2, figsize=(11, 4))
+    for k, name in enumerate(main):
+        ref, pred = load(name)
+        comp = np.abs(pred - ref).ravel()
+        ax[0].hist(comp, bins=np.linspace(0, 2.0, 81), histtype="step", density=True, color=f"C{k}",
+                   label=f"{name} (MAE {comp.mean():.3f})")
+        norm = np.linalg.norm(pred - ref, axis=1)
+        ax[1].hist(norm, bins=np.logspace(-3, 1, 81), histtype="step", density=True, color=f"C{k}", label=name)
+    ax[0].set(xlabel="|ΔF component| (eV/Å)", ylabel="density", yscale="log",
+              title="validation force errors (all potentials)")
+    ax[1].set(xlabel="|F_pred − F_ref| per atom (eV/Å)", ylabel="density", xscale="log")
+    ax[0].legend(fontsize=7)
+    ax[1].legend(fontsize=7)
+    fig.tight_layout()
+    path = folder / "fig3_force_error_histograms.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    written.append(path)
+
+    # Fig. 5: direction error vs |F| heat maps
+    from trainer.metrics import direction_errors
+
+    ncol = 3
+    nrow = math.ceil(len(main) / ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.6 * nrow), squeeze=False)
+    fmax = 6.0
+    for ax, name in zip(axes.ravel(), main):
+        ref, pred = load(name)
+        norm = np.linalg.norm(ref, axis=1)
+        ok = (norm > 1e-8) & (np.linalg.norm(pred, axis=1) > 1e-12)
+        angles = direction_errors(ref, pred)
+        h = ax.hist2d(norm[ok], angles, bins=[40, 45], range=[[0, fmax], [0, 180]], cmap="viridis",
+                      norm=matplotlib.colors.LogNorm())
+        fig.colorbar(h[3], ax=ax, label="atoms")
+        ax.set(xlabel="|F_ref| (eV/Å)", ylabel="direction error (°)",
+               title=f"{name}: mean {angles.mean():.1f}°")
+    for ax in axes.ravel()[len(main):]:
+        ax.axis("off")
+    fig.tight_layout()
+    path = folder / "fig5_direction_error_heatmaps.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    written.append(path)
+
+    # Fig. 4: validation force MAE vs δ_max for each a
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    scen = results["scenarios"]
+    multiples = sorted({s["taylor"]["multiple"] for n, s in table.items() if n.startswith("taylor_B_500_d")})
+    for k, a in enumerate(multiples):
+        pts = sorted((s["taylor"]["delta"], scen[n]["force_mae"]) for n, s in table.items()
+                     if n.startswith("taylor_B_500_d") and s["taylor"]["multiple"] == a and n in scen)
+        if pts:
+            ax.plot(*zip(*pts), "o-", color=f"C{k}", label=f"B, a = {a}")
+    for name, style in (("energy_500", "k--"), ("energy_2000", "k:"), ("forces_500", "r--")):
+        if name in scen:
+            ax.axhline(scen[name]["force_mae"], color=style[0], ls=style[1:], lw=1, label=name)
+    ax.set(xscale="log", xlabel="δ_max (Å)", ylabel="validation force MAE (eV/Å)",
+           title="strategy B on 500 structures")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    path = folder / "fig4_force_mae_vs_delta.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    written.append(path)
+
+    # overview: force MAE and energy RMSE per main scenario
+    fig, ax = plt.subplots(1, 2, figsize=(10, 3.8))
+    det = json.loads((out / "details.json").read_text())["scenarios"]
+    x = np.arange(len(main))
+    for k, (key, label) in enumerate((("force_mae", "validation force MAE (eV/Å)"),
+                                      ("energy_rmse", "validation energy RMSE (meV/atom)"))):
+        ax[k].bar(x, [scen[n][key] for n in main], yerr=[det[n][f"{key}_std"] for n in main], color="C0",
+                  capsize=3)
+        ax[k].set_xticks(x, main, rotation=30, ha="right", fontsize=8)
+        ax[k].set_ylabel(label)
+    fig.tight_layout()
+    path = folder / "overview.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    written.append(path)
+    return written
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", required=True, help="output folder (re-run to resume)")
+    parser.add_argument("--potentials", type=int, default=3, help="potentials per scenario (paper: 10)")
+    parser.add_argument("--epochs", type=int, default=400, help="L-BFGS epochs per potential")
+    parser.add_argument("--max-seconds", type=float, default=None,
+                        help="cap on the summed epoch time of one potential (s)")
+    parser.add_argument("--scan-potentials", type=int, default=None,
+                        help="potentials per δ_max × a scan entry (default: --potentials)")
+    parser.add_argument("--forces-max-seconds", type=float, default=None,
+                        help="cap on the summed epoch time of one direct-force potential (s)")
+    parser.add_argument("--quick", action="store_true", help="miniature version (CI): tiny data, few epochs")
+    parser.add_argument("--only", nargs="*", help="train only these scenarios (results still collect all)")
+    parser.add_argument("--data", default=str(DATA), help="folder with pool.extxyz.gz, validation.extxyz.gz, "
+                        "provenance.json")
+    parser.add_argument("--no-scan", action="store_true", help="skip the δ_max × a scan")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.potentials = min(args.potentials, 1)
+        args.epochs = min(args.epochs, 3)
+    if args.scan_potentials is None:
+        args.scan_potentials = args.potentials
+
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    splits = write_splits(out / "splits", args.quick, Path(args.data))
+    table = scenarios(args.quick)
+    if args.no_scan:
+        table = {n: s for n, s in table.items() if n in MAIN}
+    todo = [n for n in table if not args.only or n in args.only]
+    # the six main scenarios for every potential first, then the scan (its own potential count)
+    order = [(k, n) for k in range(args.potentials) for n in todo if n in MAIN]
+    order += [(k, n) for k in range(args.scan_potentials) for n in todo if n not in MAIN]
+    trained: set = set()
+    cache: dict = {}
+    for k, name in order:
+        s = table[name]
+        if (s["run"], k) in trained:
+            continue
+        trained.add((s["run"], k))
+        run_dir = out / "runs" / s["run"] / f"p{k}"
+        cap = args.forces_max_seconds if s["mode"] == "forces" and args.forces_max_seconds else args.max_seconds
+        raw = config_dict(run_dir, s, splits, 1000 + k, args.epochs, cap, Path(args.data))
+        t0 = time.time()
+        r = train_one(run_dir, raw, splits["validation"], cache)
+        print(f"{name:30s} p{k}: force MAE {r['force_mae']:.4f} eV/Å, energy RMSE {r['energy_rmse']:.3f} "
+              f"meV/atom, {r['sec_per_epoch']:.3f} s/epoch, {r['epochs']} epochs ({time.time() - t0:.0f} s)",
+              flush=True)
+    results, details = collect(out, table)
+    details["settings"] = {"descriptor": DESCRIPTOR, "network": NETWORK, "optimizer": "lbfgs",
+                           "epochs": args.epochs, "max_seconds": args.max_seconds,
+                           "forces_max_seconds": args.forces_max_seconds, "potentials": args.potentials,
+                           "scan_potentials": args.scan_potentials,
+                           "quick": args.quick, "seeds": [1000 + k for k in range(args.potentials)],
+                           "splits": json.loads(next((out / "splits").glob("*.done")).read_text()),
+                           "taylor_A": {"delta": DELTA_A, "atoms_per_structure": ATOMS_A},
+                           "taylor_B": {"delta": DELTA_B, "multiple": MULTIPLE_B},
+                           "forces": {"weight": 0.1}}
+    (out / "results.json").write_text(json.dumps(results, indent=1))
+    (out / "details.json").write_text(json.dumps(details, indent=1))
+    figures(out, table, results, args.quick)
+    print(json.dumps(results, indent=1))
+    return results
+
+
+if __name__ == "__main__":
+    main()
