@@ -253,3 +253,36 @@ def test_fortran_dialect_is_read(lib, tmp_path):
     e_f = Handle(lib, [path, POTENTIAL[1]]).compute(atoms.positions, species, atoms.cell.array)[0]
     e_p = Handle(lib, POTENTIAL).compute(atoms.positions, species, atoms.cell.array)[0]
     assert e_f == e_p
+
+
+def test_radial_only_potential_matches_python(lib, tmp_path):
+    """Chebyshev angular order -1 (no angular block, e.g. the LJ-dimer example's 11-5-5-1 network)."""
+    import torch
+
+    from export.convert import potentials_from_model
+    from export.nnascii import write_potential
+    from trainer.build import build_model
+    from trainer.config import config_from_dict
+    from trainer.evaluate import predict
+    from trainer.structures import Structure
+
+    cfg = config_from_dict({"data": {"train": ["unused"], "reference_energies": {"Ti": -3.0, "O": -1.5}},
+                            "descriptor": {"radial_cutoff": 4.5, "radial_order": 10, "angular_cutoff": 3.0,
+                                           "angular_order": -1}, "network": {"hidden": [5, 5]}})
+    model = build_model(cfg)
+    with torch.no_grad():
+        for m in model.species_models:
+            m.feature_mean.uniform_(0.0, 1.0)
+            m.feature_meansq.copy_(m.feature_mean**2 + 0.3)
+            m.update_normalization()
+    paths = []
+    for pot in potentials_from_model(model):
+        paths.append(tmp_path / f"{pot.species}.nn.ascii")
+        write_potential(paths[-1], pot)
+    h = Handle(lib, paths)
+    assert h.status == OK, h.message
+    atoms, species = _atoms(1)
+    s = Structure(atoms.positions, atoms.get_chemical_symbols(), cell=atoms.cell.array, pbc=(True,) * 3)
+    ref = predict(model, s, forces=True)
+    e, _, f, _ = h.compute(atoms.positions, species, atoms.cell.array)
+    assert abs(e - ref.energy) <= 1e-8 and np.abs(f - ref.forces).max() <= 1e-8

@@ -87,14 +87,15 @@ public:
         rc_r_ = p[0];
         rc_a_ = p[2];
         const double ro = std::round(p[1]), ao = std::round(p[3]);
-        if (!(rc_r_ > 0.0) || !(rc_a_ > 0.0))
-            setup_error(pot, "S11 sfparam", "Chebyshev cut-offs must be positive, found radial_Rc = " +
-                                                std::to_string(rc_r_) + ", angular_Rc = " + std::to_string(rc_a_));
-        if (ro < 0 || ao < 0 || ro > 200 || ao > 200)
-            setup_error(pot, "S11 sfparam", "Chebyshev orders must be in 0..200, found radial " +
+        if (ro < 0 || ao < -1 || ro > 200 || ao > 200)
+            setup_error(pot, "S11 sfparam", "Chebyshev orders must be radial 0..200 and angular -1..200 "
+                                            "(-1 = no angular block), found radial " +
                                                 std::to_string(p[1]) + ", angular " + std::to_string(p[3]));
         rn_ = int(ro) + 1;
         an_ = int(ao) + 1;
+        if (!(rc_r_ > 0.0) || (an_ > 0 && !(rc_a_ > 0.0)))
+            setup_error(pot, "S11 sfparam", "Chebyshev cut-offs must be positive, found radial_Rc = " +
+                                                std::to_string(rc_r_) + ", angular_Rc = " + std::to_string(rc_a_));
         const int nenv = int(s.envtypes.size());
         weighted_ = nenv > 1;
         const int expected = (rn_ + an_) * (weighted_ ? 2 : 1);
@@ -104,7 +105,7 @@ public:
                                            " species need nsf = " + std::to_string(expected) +
                                            ", found " + std::to_string(s.nsf));
         size_ = s.nsf;
-        cutoff_ = std::max(rc_r_, rc_a_);
+        cutoff_ = an_ > 0 ? std::max(rc_r_, rc_a_) : rc_r_;
         weights_ = species_weights(nenv);
         if (legacy_angular) {  // ænet <= 2.0.3: cos(theta) mapped as if on [0, pi]
             ang_scale_ = 2.0 / kPi;
@@ -214,6 +215,7 @@ public:
             Gr[m] = s;
             if (weighted_) Grw[m] = sw;
         }
+        if (an_ == 0) return;  // angular order -1: radial block only
         // Angular terms over unordered pairs of neighbours inside angular_Rc.
         collect_angular(nb);
         double *Gaw_or_null = weighted_ ? Gaw : nullptr;
@@ -263,6 +265,7 @@ public:
             nb.gy[j] = f * nb.y[j];
             nb.gz[j] = f * nb.z[j];
         }
+        if (an_ == 0) return;
         switch (an_) {
         case 1: angular_backward<1>(nb, a_a, b_a); break;
         case 2: angular_backward<2>(nb, a_a, b_a); break;
