@@ -28,7 +28,6 @@ def _tio2_dir() -> Path:
 TIO2 = _tio2_dir()
 POTENTIAL = [TIO2 / "potential" / "Ti.nn.ascii", TIO2 / "potential" / "O.nn.ascii"]
 SPECIES = ["Ti", "O"]
-MASSES = {"Ti": 47.867, "O": 15.999, "Li": 6.94, "Mo": 95.95, "Ni": 58.693, "He": 4.0026}
 
 
 def structure(k: int) -> Path:
@@ -37,14 +36,9 @@ def structure(k: int) -> Path:
 
 def predict_out() -> dict[str, tuple[float, float]]:
     """(cohesive, total) energies of ænet's predict.x (printed to 1e-8 eV), keyed by file name."""
-    text = (TIO2 / "potential" / "predict.out").read_text()
-    out = {}
-    for block in text.split("Structure number")[1:]:
-        name = Path(re.search(r"File name\s*:\s*(\S+)", block).group(1)).name
-        coh = float(re.search(r"Cohesive energy\s*:\s*(\S+)", block).group(1))
-        tot = float(re.search(r"Total energy\s*:\s*(\S+)", block).group(1))
-        out[name] = (coh, tot)
-    return out
+    from conftest import predict_out_reference
+
+    return predict_out_reference()
 
 
 class Frame:
@@ -60,40 +54,12 @@ class Frame:
         return np.asarray(v) @ self.rotation.T
 
 
-def lammps_cell(cell: np.ndarray) -> np.ndarray:
-    a, b, c = np.asarray(cell, dtype=float)
-    ax = np.linalg.norm(a)
-    ahat = a / ax
-    bx = b @ ahat
-    by = np.linalg.norm(np.cross(ahat, b))
-    cx = c @ ahat
-    cy = (b @ c - bx * cx) / by
-    cz = np.sqrt(c @ c - cx * cx - cy * cy)
-    return np.array([[ax, 0, 0], [bx, by, 0], [cx, cy, cz]])
-
-
 def write_data(atoms, path: Path, species=SPECIES) -> Frame:
-    """Exact LAMMPS data file (atom_style atomic, metal units, full double precision).
+    """Exact LAMMPS data file through the product's writer (keeps small tilt factors, unlike ase's)."""
+    from export.lammps_data import write_lammps_data
+    from trainer.structures import Structure
 
-    ase's lammps-data writer drops small tilt factors (structure-002 has xy-tilt 5e-5 Å),
-    which moves the energy by 3e-5 eV; this writer keeps every digit.
-    """
-    cell = atoms.cell.array
-    new = lammps_cell(cell)
-    rotation = np.linalg.solve(cell, new)  # cell @ rotation = new
-    frac = np.linalg.solve(cell.T, atoms.positions.T).T
-    frac -= np.floor(frac)
-    frac[frac >= 1.0] -= 1.0
-    x = frac @ new
-    symbols = atoms.get_chemical_symbols()
-    lines = ["taylorann test structure", "", f"{len(atoms)} atoms", f"{len(species)} atom types", "",
-             f"0.0 {new[0, 0]:.17g} xlo xhi", f"0.0 {new[1, 1]:.17g} ylo yhi", f"0.0 {new[2, 2]:.17g} zlo zhi",
-             f"{new[1, 0]:.17g} {new[2, 0]:.17g} {new[2, 1]:.17g} xy xz yz", "", "Masses", ""]
-    lines += [f"{t + 1} {MASSES[s]}" for t, s in enumerate(species)]
-    lines += ["", "Atoms # atomic", ""]
-    lines += [f"{i + 1} {species.index(s) + 1} {p[0]:.17g} {p[1]:.17g} {p[2]:.17g}" for i, (s, p) in enumerate(zip(symbols, x))]
-    Path(path).write_text("\n".join(lines) + "\n")
-    return Frame(rotation)
+    return Frame(write_lammps_data(Structure.from_ase(atoms), path, list(species)))
 
 
 def run_lammps(script: str, workdir: Path, np_: int = 1, check: bool = True, timeout: int = 600):
