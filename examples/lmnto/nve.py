@@ -10,7 +10,11 @@ Without --potential the shipped Taylor-trained potential (examples/lmnto/potenti
 used.  Give --potential several times (each with its --label) to compare potentials in
 one figure.  Writes DIR/nve.json (keys drift_meV_per_atom_per_ps, fluctuation_meV_per_atom,
 natoms, timestep_fs, steps, plus per-potential entries when comparing) and DIR/nve.png.
-A Tinker build is not driven here yet (no Tinker executable is part of the project).
+With --tinker-dynamic PATH (a Tinker `dynamic` executable linked with taylorann's hooks,
+see tinker_interface/README.md) the same protocol also runs in Tinker: Bussi NVT at 400 K
+for the equilibration, then velocity-Verlet NVE; its numbers land under
+"tinker: <label>" in nve.json.  Without it Tinker is skipped (no Tinker executable is
+part of the project, and none can be installed in CI).
 """
 
 from __future__ import annotations
@@ -107,6 +111,74 @@ def run_nve(potential: list[str], workdir: Path, ps: float, timestep_fs: float =
     return result, table
 
 
+KCAL_PER_EV = 23.0605478
+
+
+def tinker_files(potential: list[str], workdir: Path) -> None:
+    """lmnto.xyz/.prm/.key for Tinker: one atom type per element, cell in Tinker's frame."""
+    from ase.data import atomic_masses, atomic_numbers
+
+    from export.lammps_data import lammps_cell
+    from trainer.readers import read_structures
+
+    s = read_structures(START)[0]
+    cell = lammps_cell(s.cell)
+    rotation = np.linalg.solve(s.cell, cell)
+    frac = np.linalg.solve(s.cell.T, s.positions.T).T
+    x = (frac - np.floor(frac)) @ cell
+    a, b, c = (np.linalg.norm(v) for v in cell)
+    angle = lambda u, v: np.degrees(np.arccos(u @ v / np.linalg.norm(u) / np.linalg.norm(v)))
+    lines = [f"{s.natoms:6d}  LMNTO 224-atom cell (taylorann NVE harness)",
+             f"{a:.10f} {b:.10f} {c:.10f} {angle(cell[1], cell[2]):.10f} {angle(cell[0], cell[2]):.10f} "
+             f"{angle(cell[0], cell[1]):.10f}"]
+    lines += [f"{i + 1:6d}  {el:<3s} {p[0]:16.10f} {p[1]:16.10f} {p[2]:16.10f} {SPECIES.index(el) + 1:5d}"
+              for i, (el, p) in enumerate(zip(s.species, x))]
+    (workdir / "lmnto.xyz").write_text("\n".join(lines) + "\n")
+    prm = ["forcefield  LMNTO-TAYLORANN", ""]
+    prm += [f'atom {k + 1:5d} {k + 1:5d}    {el:<3s} "{el}" {atomic_numbers[el]:5d} {atomic_masses[atomic_numbers[el]]:10.4f}    0'
+            for k, el in enumerate(SPECIES)]
+    (workdir / "lmnto.prm").write_text("\n".join(prm) + "\n")
+    if len(potential) == 1:
+        model = [f"TAYLORANN-MODEL {potential[0]}"]
+    else:
+        model = [f"TAYLORANN-POTENTIAL {el} {path}" for el, path in zip(SPECIES, potential)]
+    key = ["parameters lmnto.prm", "EXTRATERM ONLY", *model, "integrator verlet", "thermostat bussi",
+           "digits 8", "verbose", "printout 10", "archive"]
+    (workdir / "lmnto.key").write_text("\n".join(key) + "\n")
+
+
+def run_tinker(dynamic: str, potential: list[str], workdir: Path, ps: float, timestep_fs: float = 1.0,
+               temperature: float = 400.0, equilibration_ps: float = 2.0) -> tuple[dict, np.ndarray]:
+    """Equilibrate (NVT, Bussi) and run NVE with Tinker's dynamic; rows as parse_thermo's, in eV."""
+    import os
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    for stale in workdir.glob("lmnto.*"):
+        stale.unlink()
+    tinker_files([str(Path(p).resolve()) for p in potential], workdir)
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    eq_steps = int(round(equilibration_ps * 1000.0 / timestep_fs))
+    steps = int(round(ps * 1000.0 / timestep_fs))
+    runs = [(eq_steps, "2", f" {temperature}"), (steps, "1", "")]
+    output = ""
+    for nsteps, ensemble, temp in runs:
+        args = f"lmnto.xyz {nsteps} {timestep_fs} {max(nsteps * timestep_fs / 1000.0, 0.001)} {ensemble}{temp}"
+        proc = subprocess.run([dynamic, *args.split()], cwd=workdir, capture_output=True, text=True, env=env)
+        if proc.returncode != 0 or "TINKER is Unable to Continue" in proc.stdout:
+            raise RuntimeError(f"Tinker dynamic failed in {workdir}:\n{proc.stdout[-3000:]}")
+        output = proc.stdout
+    (workdir / "nve.out").write_text(output)
+    rows = re.findall(r"^\s+(\d+)\s+(-?\d+\.\d+)\s+(-?\d+\.\d+)\s+(-?\d+\.\d+)\s+(-?\d+\.\d+)\s+\S+\s*$",
+                      output, re.M)
+    data = np.array([[float(v) for v in r] for r in rows])
+    table = np.column_stack([data[:, 0], data[:, 0] * timestep_fs / 1000.0, data[:, 4],
+                             data[:, 2] / KCAL_PER_EV, data[:, 3] / KCAL_PER_EV, data[:, 1] / KCAL_PER_EV])
+    result = analyse(table, 224)
+    result.update({"natoms": 224, "timestep_fs": timestep_fs, "steps": steps, "equilibration_steps": eq_steps,
+                   "temperature_K": temperature, "potential": potential, "host": "tinker"})
+    return result, table
+
+
 def plot(path: Path, traces: dict[str, np.ndarray], natoms: int) -> None:
     import matplotlib
 
@@ -132,6 +204,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--equilibration", type=float, default=2.0, help="ps of Langevin at 400 K before NVE")
     parser.add_argument("--potential", nargs="+", action="append", help=".nn.ascii files (Li Mo Ni Ti O order) or one .pt")
     parser.add_argument("--label", action="append", help="label of each --potential")
+    parser.add_argument("--tinker-dynamic", help="Tinker dynamic executable linked with taylorann's hooks")
     args = parser.parse_args(argv)
     potentials = args.potential or [SHIPPED]
     labels = args.label or ["taylor (shipped)"] * (1 if not args.potential else 0)
@@ -144,6 +217,13 @@ def main(argv=None) -> dict:
         results[label], traces[label] = run_nve(pot, out / slug, args.ps, args.timestep,
                                                 equilibration_ps=args.equilibration)
         print(f"{label}: " + json.dumps({k: v for k, v in results[label].items() if k != "potential"}))
+        if args.tinker_dynamic:
+            tlabel = f"tinker: {label}"
+            results[tlabel], traces[tlabel] = run_tinker(args.tinker_dynamic, pot, out / f"tinker_{slug}", args.ps,
+                                                         args.timestep, equilibration_ps=args.equilibration)
+            print(f"{tlabel}: " + json.dumps({k: v for k, v in results[tlabel].items() if k != "potential"}))
+    if not args.tinker_dynamic:
+        print("Tinker: skipped (no --tinker-dynamic executable given)")
     first = results[labels[0]]
     summary = {k: first[k] for k in ("drift_meV_per_atom_per_ps", "fluctuation_meV_per_atom", "natoms",
                                      "timestep_fs", "steps")}
