@@ -13,7 +13,7 @@ EXAMPLE_CONFIG = """\
 output: runs/tio2-taylor          # run folder: checkpoint.pt, metrics.csv, potential/, model.pt, figures/
 seed: 1                           # fixes split, initial weights and displacements
 data:
-  train: [../tests/data/tio2-aenet/structure-*.xsf]   # (required) files or glob patterns, any ase.io format or XSF
+  train: [data/*.xsf]             # (required) files or glob patterns: XSF or any ase.io format with energies (+ forces)
   reference_energies: {Ti: -1604.604515075, O: -432.503149303}  # (required) free-atom eV; fixes species order
   test: []                        # explicit test files; otherwise test_fraction of train
   test_fraction: 0.1              # picks the best epoch (as in the paper)
