@@ -7,7 +7,7 @@ moment of the descriptors of the benchmark cell itself, per species). Written as
 .nn.ascii files; the TorchScript twin comes from the project's exporter
 (`export.commands.export_torchscript`).
 
-Structure: the 224-atom Li32Mo8Ni28Ti28O128 cell (../shared/data/lmnto-chgnet/
+Structure: the 224-atom Li32Mo8Ni28Ti28O128 cell (examples/lmnto/data/
 lmnto224_start.extxyz, ~104 neighbours/atom within 6.5 Å), replicated in LAMMPS to N atoms.
 MD: NVE, 0.5 fs, 300 K start, neighbour skin 1 Å checked every step; each measurement is
 `Loop time / (steps * N)` from LAMMPS's own summary (pair + neighbour + comm + integrate),
@@ -69,7 +69,7 @@ REPLICATE = {224: (1, 1, 1), 1792: (2, 2, 2), 10080: (3, 3, 5), 25088: (4, 4, 7)
 
 
 def structure_path() -> Path:
-    for c in (ROOT / "tests" / "data" / "lmnto-chgnet", ROOT.parent / "shared" / "data" / "lmnto-chgnet"):
+    for c in (ROOT / "examples" / "lmnto" / "data", ROOT.parent / "shared" / "data" / "lmnto-chgnet"):
         if (c / "lmnto224_start.extxyz").exists():
             return c / "lmnto224_start.extxyz"
     raise FileNotFoundError("lmnto224_start.extxyz not found")

@@ -204,6 +204,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--equilibration", type=float, default=2.0, help="ps of Langevin at 400 K before NVE")
     parser.add_argument("--potential", nargs="+", action="append", help=".nn.ascii files (Li Mo Ni Ti O order) or one .pt")
     parser.add_argument("--label", action="append", help="label of each --potential")
+    parser.add_argument("--seed", type=int, default=4928, help="velocity and thermostat seed")
     parser.add_argument("--tinker-dynamic", help="Tinker dynamic executable linked with taylorann's hooks")
     args = parser.parse_args(argv)
     potentials = args.potential or [SHIPPED]
@@ -215,7 +216,7 @@ def main(argv=None) -> dict:
     for label, pot in zip(labels, potentials):
         slug = re.sub(r"[^A-Za-z0-9]+", "_", label).strip("_")
         results[label], traces[label] = run_nve(pot, out / slug, args.ps, args.timestep,
-                                                equilibration_ps=args.equilibration)
+                                                equilibration_ps=args.equilibration, seed=args.seed)
         print(f"{label}: " + json.dumps({k: v for k, v in results[label].items() if k != "potential"}))
         if args.tinker_dynamic:
             tlabel = f"tinker: {label}"
