@@ -28,6 +28,33 @@ def predict_out_reference() -> dict[str, tuple[float, float]]:
     return out
 
 
+def write_random_potential(folder, descriptor: dict, network: dict, seed: int = 11, scale_shift=(0.8, -0.2)):
+    """A Ti/O model with random weights and plausible normalization, written as .nn.ascii files.
+
+    Returns (model, [Ti path, O path]): the reference for Python-vs-C++ comparisons."""
+    import torch
+
+    from export.convert import potentials_from_model
+    from export.nnascii import write_potential
+    from trainer.build import build_model
+    from trainer.config import config_from_dict
+
+    cfg = config_from_dict({"data": {"train": ["unused"], "reference_energies": {"Ti": -3.0, "O": -1.5}},
+                            "descriptor": descriptor, "network": network, "seed": seed})
+    model = build_model(cfg)
+    with torch.no_grad():
+        for m in model.species_models:
+            m.feature_mean.uniform_(0.0, 2.0)
+            m.feature_meansq.copy_(m.feature_mean**2 + 0.5)
+            m.update_normalization()
+            m.scale, m.shift = scale_shift
+    paths = []
+    for pot in potentials_from_model(model):
+        paths.append(Path(folder) / f"{pot.species}.nn.ascii")
+        write_potential(paths[-1], pot)
+    return model, paths
+
+
 @pytest.fixture(scope="session")
 def tio2_model():
     from export.convert import model_from_potentials

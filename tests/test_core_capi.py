@@ -257,28 +257,13 @@ def test_fortran_dialect_is_read(lib, tmp_path):
 
 def test_radial_only_potential_matches_python(lib, tmp_path):
     """Chebyshev angular order -1 (no angular block, e.g. the LJ-dimer example's 11-5-5-1 network)."""
-    import torch
-
-    from export.convert import potentials_from_model
-    from export.nnascii import write_potential
-    from trainer.build import build_model
-    from trainer.config import config_from_dict
+    from conftest import write_random_potential
     from trainer.evaluate import predict
     from trainer.structures import Structure
 
-    cfg = config_from_dict({"data": {"train": ["unused"], "reference_energies": {"Ti": -3.0, "O": -1.5}},
-                            "descriptor": {"radial_cutoff": 4.5, "radial_order": 10, "angular_cutoff": 3.0,
-                                           "angular_order": -1}, "network": {"hidden": [5, 5]}})
-    model = build_model(cfg)
-    with torch.no_grad():
-        for m in model.species_models:
-            m.feature_mean.uniform_(0.0, 1.0)
-            m.feature_meansq.copy_(m.feature_mean**2 + 0.3)
-            m.update_normalization()
-    paths = []
-    for pot in potentials_from_model(model):
-        paths.append(tmp_path / f"{pot.species}.nn.ascii")
-        write_potential(paths[-1], pot)
+    model, paths = write_random_potential(tmp_path, {"radial_cutoff": 4.5, "radial_order": 10,
+                                                     "angular_cutoff": 3.0, "angular_order": -1},
+                                          {"hidden": [5, 5]}, scale_shift=(1.0, 0.0))
     h = Handle(lib, paths)
     assert h.status == OK, h.message
     atoms, species = _atoms(1)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import POTENTIAL, TIO2
+from conftest import POTENTIAL, TIO2, write_random_potential
 from trainer.network import ACTIVATION_CODES, activate
 
 A, B, C = 1.7159, 0.666666666666667, 0.1  # AENET_FORMAT.md §3.3
@@ -28,27 +28,8 @@ def test_activation_matches_spec_and_its_derivative_is_exact(code):
 
 
 def _random_potential(tmp_path, activation):
-    from export.convert import potentials_from_model
-    from export.nnascii import write_potential
-    from trainer.build import build_model
-    from trainer.config import config_from_dict
-
-    cfg = config_from_dict({"data": {"train": ["unused"], "reference_energies": {"Ti": -3.0, "O": -1.5}},
-                            "descriptor": {"radial_cutoff": 5.0, "radial_order": 8, "angular_cutoff": 3.5,
-                                           "angular_order": 3},
-                            "network": {"hidden": [7, 4], "activation": activation}, "seed": 11})
-    model = build_model(cfg)
-    with torch.no_grad():
-        for m in model.species_models:
-            m.feature_mean.uniform_(0.0, 2.0)
-            m.feature_meansq.copy_(m.feature_mean**2 + 0.5)
-            m.update_normalization()
-            m.scale, m.shift = 0.8, -0.2
-    paths = []
-    for pot in potentials_from_model(model):
-        paths.append(tmp_path / f"{pot.species}.nn.ascii")
-        write_potential(paths[-1], pot)
-    return model, paths
+    return write_random_potential(tmp_path, {"radial_cutoff": 5.0, "radial_order": 8, "angular_cutoff": 3.5,
+                                             "angular_order": 3}, {"hidden": [7, 4], "activation": activation})
 
 
 @pytest.mark.parametrize("activation", sorted(ACTIVATION_CODES))
