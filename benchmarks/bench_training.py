@@ -6,7 +6,7 @@ trains in its own process for the same training-time budget; reported: seconds p
 (min and median), epochs reached, peak resident memory of the process, and the test-set
 force MAE / energy RMSE of the best epoch.
 
-    OMP_NUM_THREADS=1 python benchmarks/bench_training.py --seconds 90 --out /tmp/bench_training.json
+    OMP_NUM_THREADS=1 python benchmarks/bench_training.py --seconds 90 --out bench_training.json
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from conftest_lammps import ROOT, structure
-from test_core_capi import Handle
+from test_core_capi import Handle, lib  # noqa: F401  (lib is a fixture)
 
 SPECIES = ["Ti", "O"]
 # (kind, Rc, p1, p2, p3, env1, env2) with env indices 1-based into SPECIES
@@ -63,16 +63,6 @@ def write_behler(path, species, seed):
 def behler_files(tmp_path_factory):
     d = tmp_path_factory.mktemp("behler")
     return [write_behler(d / f"{s}.nn.ascii", s, seed) for s, seed in zip(SPECIES, (11, 12))]
-
-
-@pytest.fixture(scope="module")
-def lib():
-    from export.binaries import core_library
-
-    lib = ctypes.CDLL(str(core_library()))
-    lib.taylorann_last_error.restype = ctypes.c_char_p
-    lib.taylorann_destroy.restype = None
-    return lib
 
 
 def _atoms():
