@@ -54,8 +54,7 @@ def child(raw: dict) -> None:
     from trainer.config import config_from_dict
     from trainer.loop import Run
 
-    summary = Run(config_from_dict(raw), progress=False).run()
-    history = json.loads(json.dumps(summary))
+    history = Run(config_from_dict(raw), progress=False).run()
     import csv
 
     rows = list(csv.DictReader(open(Path(raw["output"]) / "metrics.csv")))

@@ -21,9 +21,13 @@ def _model_from_source(sources, legacy_angular: bool = False):
 
 
 def export_nnascii(source, output) -> list[Path]:
+    return write_nnascii(_model_from_source(source), output)
+
+
+def write_nnascii(model, output) -> list[Path]:
+    """One ``<El>.nn.ascii`` per species of ``model`` in folder ``output``."""
     from .convert import potentials_from_model
 
-    model = _model_from_source(source)
     out = Path(output)
     written = []
     for pot in potentials_from_model(model):

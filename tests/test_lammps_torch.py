@@ -9,7 +9,6 @@ import math
 
 import ase.io
 import numpy as np
-import pytest
 import torch
 
 from conftest_lammps import POTENTIAL, lammps_header, nnascii_args, read_dump, run_lammps, structure, thermo_table, write_data

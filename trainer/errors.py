@@ -15,3 +15,15 @@ class InputFileError(ValueError):
         if found is not None:
             message += f", found {found}"
         super().__init__(message)
+
+
+def read_text_file(path, what: str) -> str:
+    """The text of ``path``; a missing, unreadable or binary file is an InputFileError naming ``what``."""
+    from pathlib import Path
+
+    try:
+        return Path(path).read_text()
+    except OSError as exc:
+        raise InputFileError(path, "open", f"a readable {what}", exc.strerror) from None
+    except UnicodeDecodeError:
+        raise InputFileError(path, "open", f"a text {what}", "binary data") from None

@@ -14,12 +14,12 @@ import yaml
 from tqdm import tqdm
 
 from .atomic_io import atomic_write_text
-from .batch import Graph, collate, compute_features, concat_features, to_graph
+from .batch import Graph, collate, compute_features, concat_features, feature_energies, to_graph
 from .build import build_model, normalize
 from .checkpoint import CHECKPOINT, apply_extras, load_checkpoint, save_checkpoint, species_extras
 from .config import Config, config_to_dict, resume_conflicts
 from .dataset import cohesive_per_atom, load_splits
-from .metrics import predict_graphs, summarize
+from .metrics import Predictions, predict_graphs, summarize
 from .objective import energy_loss_backward, force_loss_backward
 from .taylor import augment_all
 
@@ -144,9 +144,6 @@ class Run:
         return float(self.optimizer.step(closure))
 
     def _metrics(self, epoch: int, with_forces: bool) -> dict:
-        from .batch import feature_energies
-        from .metrics import Predictions
-
         row = {"epoch": epoch}
         for name, feats, graphs in (("train", self.train_features, self.train_graphs),
                                     ("test", self.test_features, self.test_graphs)):
@@ -208,10 +205,10 @@ class Run:
         from .checkpoint import load_model_from_run
 
         best = load_model_from_run(self.dir / CHECKPOINT)
-        from export.commands import export_nnascii
+        from export.commands import write_nnascii
         from export.torchscript import save_torchscript
 
-        export_nnascii(self.dir / CHECKPOINT, self.dir / "potential")
+        write_nnascii(best, self.dir / "potential")
         save_torchscript(best, self.dir / "model.pt")
         summary = {"best_epoch": self.best["epoch"] if self.best else 0, "epochs": self.epoch,
                    "mode": self.config.training.mode, "n_train": len(self.train_graphs),

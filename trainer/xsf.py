@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputFileError
+from .errors import InputFileError, read_text_file
 from .structures import Structure
 
 _ENERGY = re.compile(r"(total|cohesive) energy\s*=\s*(\S+)")
@@ -57,10 +57,7 @@ def _atom_lines(path, lines, start: int, count: int | None):
 def read_xsf(path: str | os.PathLike) -> Structure:
     """Read one ænet XSF file; errors name the file and line."""
     path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise InputFileError(path, "open", "a readable XSF file", exc.strerror) from None
+    text = read_text_file(path, "XSF file")
     lines = text.splitlines()
     energy = None
     cell = None

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -96,7 +97,7 @@ def run_nve(potential: list[str], workdir: Path, ps: float, timestep_fs: float =
     potential = [str(Path(p).resolve()) for p in potential]
     (workdir / "in.nve").write_text(lammps_input(potential, temperature, eq, steps, timestep_fs, thermo_every, seed))
     proc = subprocess.run(["lmp", "-in", "in.nve", "-log", "log.lammps"], cwd=workdir, capture_output=True, text=True,
-                          env={**__import__("os").environ, "OMP_NUM_THREADS": "1"})
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})
     if proc.returncode != 0:
         raise RuntimeError(f"LAMMPS failed in {workdir}:\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}")
     table = parse_thermo(proc.stdout)
@@ -123,7 +124,6 @@ def tinker_files(potential: list[str], workdir: Path) -> None:
 
     s = read_structures(START)[0]
     cell = lammps_cell(s.cell)
-    rotation = np.linalg.solve(s.cell, cell)
     frac = np.linalg.solve(s.cell.T, s.positions.T).T
     x = (frac - np.floor(frac)) @ cell
     a, b, c = (np.linalg.norm(v) for v in cell)
@@ -150,8 +150,6 @@ def tinker_files(potential: list[str], workdir: Path) -> None:
 def run_tinker(dynamic: str, potential: list[str], workdir: Path, ps: float, timestep_fs: float = 1.0,
                temperature: float = 400.0, equilibration_ps: float = 2.0) -> tuple[dict, np.ndarray]:
     """Equilibrate (NVT, Bussi) and run NVE with Tinker's dynamic; rows as parse_thermo's, in eV."""
-    import os
-
     workdir.mkdir(parents=True, exist_ok=True)
     for stale in workdir.glob("lmnto.*"):
         stale.unlink()
