@@ -1,5 +1,5 @@
 """taylorann export: file formats (.nn.ascii, TorchScript), prediction and host binaries.
 
-Kept import-light on purpose: LAMMPS imports ``export.binaries`` through the
+Kept import-light on purpose: LAMMPS imports ``trainer.binaries`` through the
 ``lammps.plugins`` entry point at every start, and must not pay for torch.
 """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .nnascii import write_potential
+from trainer.convert import write_nnascii
 
 
 def _model_from_source(sources, legacy_angular: bool = False):
@@ -24,22 +24,8 @@ def export_nnascii(source, output) -> list[Path]:
     return write_nnascii(_model_from_source(source), output)
 
 
-def write_nnascii(model, output) -> list[Path]:
-    """One ``<El>.nn.ascii`` per species of ``model`` in folder ``output``."""
-    from .convert import potentials_from_model
-
-    out = Path(output)
-    written = []
-    for pot in potentials_from_model(model):
-        path = out / f"{pot.species}.nn.ascii"
-        write_potential(path, pot)
-        written.append(path)
-        print(f"wrote {path}")
-    return written
-
-
 def export_torchscript(sources, output, legacy_angular: bool = False) -> Path:
-    from .torchscript import save_torchscript
+    from trainer.torchscript import save_torchscript
 
     model = _model_from_source(sources, legacy_angular)
     save_torchscript(model, output)
@@ -50,7 +36,7 @@ def export_torchscript(sources, output, legacy_angular: bool = False) -> Path:
 def tinker_info() -> None:
     """Where the Tinker interface sources, the core library and its header are, and the
     compile/link lines a Tinker build needs (tinker_interface/README.md)."""
-    from .binaries import core_library, include_dir, tinker_dir
+    from trainer.binaries import core_library, include_dir, tinker_dir
 
     lib = core_library()
     try:

@@ -11,12 +11,12 @@ def load_potential(paths: Sequence[str], legacy_angular: bool = False):
     per-species ``reference_energies`` available as attributes of the returned wrapper."""
     paths = [str(p) for p in paths]
     if len(paths) == 1 and Path(paths[0]).suffix == ".pt":
-        from .torchscript import load_torchscript
+        from trainer.torchscript import load_torchscript
 
         module, meta = load_torchscript(paths[0])
         return ScriptedPotential(module, meta)
-    from .convert import model_from_potentials
-    from .nnascii import read_potential
+    from trainer.convert import model_from_potentials
+    from trainer.nnascii import read_potential
 
     return model_from_potentials([read_potential(p) for p in paths], legacy_angular=legacy_angular)
 

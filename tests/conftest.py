@@ -34,8 +34,8 @@ def write_random_potential(folder, descriptor: dict, network: dict, seed: int = 
     Returns (model, [Ti path, O path]): the reference for Python-vs-C++ comparisons."""
     import torch
 
-    from export.convert import potentials_from_model
-    from export.nnascii import write_potential
+    from trainer.convert import potentials_from_model
+    from trainer.nnascii import write_potential
     from trainer.build import build_model
     from trainer.config import config_from_dict
 
@@ -57,8 +57,8 @@ def write_random_potential(folder, descriptor: dict, network: dict, seed: int = 
 
 @pytest.fixture(scope="session")
 def tio2_model():
-    from export.convert import model_from_potentials
-    from export.nnascii import read_potential
+    from trainer.convert import model_from_potentials
+    from trainer.nnascii import read_potential
 
     return model_from_potentials([read_potential(p) for p in POTENTIAL])
 

@@ -18,7 +18,7 @@ IP = ctypes.POINTER(ctypes.c_int)
 
 @pytest.fixture(scope="module")
 def lib():
-    from export.binaries import core_library
+    from trainer.binaries import core_library
 
     lib = ctypes.CDLL(str(core_library()))
     lib.taylorann_last_error.restype = ctypes.c_char_p

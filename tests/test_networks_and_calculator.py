@@ -34,7 +34,7 @@ def _random_potential(tmp_path, activation):
 
 @pytest.mark.parametrize("activation", sorted(ACTIVATION_CODES))
 def test_python_and_cpp_agree_for_every_activation(tmp_path, activation, tio2_structures):
-    from export.binaries import core_library
+    from trainer.binaries import core_library
     from export.loading import load_potential
     from trainer.evaluate import predict
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from conftest import POTENTIAL, ROOT, TIO2
-from export.nnascii import read_potential, write_potential
+from trainer.nnascii import read_potential, write_potential
 from trainer.errors import InputFileError
 
 

@@ -50,7 +50,7 @@ def test_predict_cli_text_and_forces():
 
 def test_torchscript_equals_python_model(tmp_path, tio2_model, tio2_structures):
     from export.loading import load_potential
-    from export.torchscript import save_torchscript
+    from trainer.torchscript import save_torchscript
     from trainer.evaluate import predict
 
     path = tmp_path / "tio2.pt"
@@ -67,8 +67,8 @@ def test_torchscript_equals_python_model(tmp_path, tio2_model, tio2_structures):
 
 def test_legacy_angular_domain_changes_energy(tio2_structures):
     """The pre-2019 mapping is a real switch (§7.3): the new-domain potential is eV off with it."""
-    from export.convert import model_from_potentials
-    from export.nnascii import read_potential
+    from trainer.convert import model_from_potentials
+    from trainer.nnascii import read_potential
     from trainer.evaluate import predict
 
     legacy = model_from_potentials([read_potential(p) for p in POTENTIAL], legacy_angular=True)

@@ -41,7 +41,7 @@ G_TOL = 1e-8
 
 @pytest.fixture(scope="module")
 def program(tmp_path_factory) -> Path:
-    from export.binaries import core_library, include_dir
+    from trainer.binaries import core_library, include_dir
 
     assert shutil.which("gfortran"), "gfortran is required (installed by .ci/run)"
     assert (include_dir() / "taylorann" / "c_api.h").exists()
@@ -105,7 +105,7 @@ def evaluation(out: dict):
 
 def c_library_message(paths) -> tuple[int, str]:
     """Status and message of taylorann_create called directly (the reference for errors)."""
-    from export.binaries import core_library
+    from trainer.binaries import core_library
 
     lib = ctypes.CDLL(str(core_library()))
     lib.taylorann_last_error.restype = ctypes.c_char_p
@@ -218,7 +218,7 @@ def test_finite_difference_gradient_and_virial(program, structures, tmp_path, na
 
 def test_torchscript_model_matches_nnascii(program, structures, tmp_path):
     """TAYLORANN-MODEL tio2.pt (python -m export torchscript) gives the .nn.ascii results."""
-    from export.binaries import core_library
+    from trainer.binaries import core_library
 
     lib = ctypes.CDLL(str(core_library()))
     assert lib.taylorann_has_torch() == 1, "the installed library lacks the TorchScript backend"
@@ -328,7 +328,7 @@ def test_tinker_info_command():
     done = subprocess.run([sys.executable, "-m", "export", "tinker-info"], capture_output=True,
                           text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
-    from export.binaries import core_library
+    from trainer.binaries import core_library
 
     lib = core_library()
     assert f"-L{lib.parent} -Wl,-rpath,{lib.parent} -ltaylorann" in done.stdout

@@ -80,14 +80,14 @@ def test_taylor_structures_never_leak_into_test_or_validation(tmp_path):
     path, _ = write_config(tmp_path, training__mode="taylor")
     run = Run(load_config(path), progress=False)
     run.prepare()
-    assert run.n_taylor == 3 * len(run.train_graphs)
-    train_names = {g.name for g in run.train_graphs}
-    for graphs in (run.test_graphs, run.validation_graphs):
+    assert run.n_taylor == 3 * len(run.splits.train)
+    train_names = {g.name for g in run.splits.train}
+    for graphs in (run.splits.test, run.splits.validation):
         names = {g.name for g in graphs}
         assert not any("#" in n for n in names)
         assert not names & train_names
     assert run.taylor_features.nstructures == run.n_taylor
-    assert run.test_features.nstructures == len(run.test_graphs)
+    assert run.test_features.nstructures == len(run.splits.test)
 
 
 def _final_state(run_dir):

@@ -60,13 +60,17 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
 
 def load_model_from_run(path: str | os.PathLike, which: str = "best") -> AenetModel:
     """The best (test-selected) model of a run folder or checkpoint; ``which='last'`` for the latest."""
-    from .build import build_model
-
     state = load_checkpoint(path)
-    config = config_from_dict(state["config"])
-    model = build_model(config)
     weights = state["best"]["model_state"] if which == "best" and state.get("best") else state["model_state"]
     extras = state["best"]["extras"] if which == "best" and state.get("best") else state["extras"]
+    return model_from_state(config_from_dict(state["config"]), weights, extras)
+
+
+def model_from_state(config: Config, weights: dict, extras: dict) -> AenetModel:
+    """A fresh model of ``config`` holding the given weights and per-species extras."""
+    from .build import build_model
+
+    model = build_model(config)
     model.load_state_dict(weights)
     apply_extras(model, extras)
     return model

@@ -52,6 +52,7 @@ taylor:
 forces:
   weight: 0.1                     # loss = E term + weight * F term (normalized units)
   fraction: 1.0                   # random fraction of force components per epoch
+  jacobian_memory_gb: 4.0         # cached descriptor derivatives up to this size; beyond: recomputed per chunk
 """
 
 
@@ -107,15 +108,13 @@ def _train(args) -> int:
 
 
 def _evaluate(args) -> None:
-    from .batch import to_graph
     from .checkpoint import load_model_from_run
-    from .metrics import predict_graphs, summarize
+    from .metrics import predict_structures, summarize
     from .readers import read_many
 
     model = load_model_from_run(args.run)
     structures = read_many(args.structures)
-    graphs = [to_graph(s, model.species, model.cutoff) for s in structures]
-    result = summarize(predict_graphs(model, graphs, forces=all(s.forces is not None for s in structures)))
+    result = summarize(predict_structures(model, structures, forces=all(s.forces is not None for s in structures)))
     result["n_structures"] = len(structures)
     if args.json:
         print(json.dumps(result, indent=1))

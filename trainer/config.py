@@ -61,6 +61,7 @@ class TaylorConfig:
 class ForcesConfig:
     weight: float = 0.1  # loss = mean (dE/N)^2 [eV^2] + weight * mean dF^2 [(eV/Å)^2]
     fraction: float = 1.0  # random fraction of force components in the loss each epoch
+    jacobian_memory_gb: float = 4.0  # cache dG/dR up to this size; beyond it recompute chunk by chunk
 
 
 @dataclass
@@ -107,6 +108,7 @@ RANGES = {
     "taylor.skip_below": (0.0, None),
     "forces.weight": (0.0, None),
     "forces.fraction": (1e-6, 1.0),
+    "forces.jacobian_memory_gb": (0.0, None),
     "training.epochs": (0, None),
     "training.learning_rate": (1e-12, 10.0),
     "training.batch_size": (1, None),
@@ -249,7 +251,8 @@ def config_to_dict(config: Config) -> dict:
 
 # keys that may change when a run is resumed: they steer the schedule, not the result so far
 RESUMABLE_CHANGES = {("output",), ("training", "epochs"), ("training", "max_seconds"), ("training", "selection"),
-                     ("training", "checkpoint_every"), ("training", "force_metrics_every"), ("training", "threads")}
+                     ("training", "checkpoint_every"), ("training", "force_metrics_every"), ("training", "threads"),
+                     ("forces", "jacobian_memory_gb")}
 
 
 def resume_conflicts(saved: dict, current: dict, prefix: tuple = ()) -> list[str]:

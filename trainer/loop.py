@@ -14,17 +14,20 @@ import yaml
 from tqdm import tqdm
 
 from .atomic_io import atomic_write_text
-from .batch import Graph, collate, compute_features, concat_features, feature_energies, to_graph
+from .batch import concat_features, feature_energies
 from .build import build_model, normalize
-from .checkpoint import CHECKPOINT, apply_extras, load_checkpoint, save_checkpoint, species_extras
+from .checkpoint import (CHECKPOINT, apply_extras, load_checkpoint, model_from_state, save_checkpoint,
+                         species_extras)
+from .convert import write_nnascii
 from .config import Config, config_to_dict, resume_conflicts
 from .dataset import cohesive_per_atom, load_splits
-from .metrics import Predictions, predict_graphs, summarize
+from .featurize import featurize, force_data, jacobian_bytes, model_handles
+from .metrics import Predictions, predict_structures, summarize
 from .objective import energy_loss_backward, force_loss_backward
 from .taylor import augment_all
+from .torchscript import save_torchscript
 
-FORCE_CHUNK = 16  # structures per force-training batch (bounded memory)
-FEATURE_CHUNK = 256  # displaced structures featurized at a time
+FORCE_CHUNK = 64  # structures per force-training chunk when the Jacobians are recomputed
 
 
 class Run:
@@ -36,27 +39,23 @@ class Run:
         torch.set_num_threads(config.training.threads)
 
     # ------------------------------------------------------------------ set-up
-    def _graphs(self, structures) -> list[Graph]:
-        return [to_graph(s, self.model.species, self.model.cutoff) for s in structures]
-
     def prepare(self) -> None:
         c = self.config
         self.splits = load_splits(c)
         self.model = build_model(c)
-        self.train_graphs = self._graphs(self.splits.train)
-        self.test_graphs = self._graphs(self.splits.test)
-        self.validation_graphs = self._graphs(self.splits.validation)
-        self.train_features = compute_features(self.model, self.train_graphs)
+        # descriptors come from the C++ core; the networks of this handle are not used
+        self.pool = model_handles(self.model, c.training.threads)
+        self.train_features = featurize(self.model, self.splits.train, self.pool)
         normalize(self.model, self.train_features,
                   cohesive_per_atom(self.splits.train, c.data.reference_energies))
-        self.test_features = compute_features(self.model, self.test_graphs)
+        self.test_features = featurize(self.model, self.splits.test, self.pool)
         self.taylor_features = None
         self.n_taylor = 0
         if c.training.mode == "taylor" and c.taylor.sampling == "fixed":
             self.taylor_features = self._taylor_features(epoch=0)
+        self.force_parts: list = []
         if c.training.mode == "forces":
-            self.force_batches = [collate(self.train_graphs[k:k + FORCE_CHUNK])
-                                  for k in range(0, len(self.train_graphs), FORCE_CHUNK)]
+            self.force_parts = self._force_parts(self.splits.train)
         params = list(self.model.parameters())
         if c.training.optimizer == "lbfgs":
             # max_eval must be set: torch derives 1 from max_iter=1, which stalls the line search
@@ -71,14 +70,26 @@ class Run:
         if self.resume:
             self._restore()
 
+    def _force_parts(self, structures) -> list:
+        """One cached ``ForceData`` if its Jacobians fit ``forces.jacobian_memory_gb``, else
+        chunks whose derivatives are recomputed each time they are used."""
+        ld = max(m.descriptor.size for m in self.model.species_models)
+        need = jacobian_bytes(structures, ld)
+        budget = self.config.forces.jacobian_memory_gb * 1e9
+        if need <= budget:
+            return [force_data(self.model, structures, self.pool)]
+        print(f"forces: the descriptor Jacobians need {need / 1e9:.2f} GB > forces.jacobian_memory_gb "
+              f"= {self.config.forces.jacobian_memory_gb:g}; recomputing them in chunks of {FORCE_CHUNK} "
+              "structures every evaluation (slower)", flush=True)
+        return [lambda part=structures[k:k + FORCE_CHUNK]: force_data(self.model, part, self.pool)
+                for k in range(0, len(structures), FORCE_CHUNK)]
+
     def _taylor_features(self, epoch: int):
         extra = augment_all(self.splits.train, self.config.taylor, self.config.seed, epoch)
         self.n_taylor = len(extra)
         if not extra:
             return None
-        # graphs are built and dropped chunk by chunk: only the descriptors stay in memory
-        return concat_features([compute_features(self.model, self._graphs(extra[k:k + FEATURE_CHUNK]))
-                                for k in range(0, len(extra), FEATURE_CHUNK)])
+        return featurize(self.model, extra, self.pool)
 
     def _restore(self) -> None:
         state = load_checkpoint(self.dir / CHECKPOINT)
@@ -117,24 +128,39 @@ class Run:
             return float(np.mean(losses))
         # direct forces
         rng = np.random.default_rng([c.seed, 37, epoch])
+        parts = [p() if callable(p) else p for p in self.force_parts] if c.training.optimizer == "adam" else None
         masks = None
         if c.forces.fraction < 1.0:
-            masks = [torch.from_numpy(rng.random(tuple(b.forces.shape)) < c.forces.fraction) for b in self.force_batches]
-        ncomp = int(sum(int(m.sum()) for m in masks)) if masks else sum(b.forces.numel() for b in self.force_batches)
-        nstruct = len(self.train_graphs)
+            shapes = self._force_group_shapes()
+            masks = [[torch.from_numpy(rng.random(shape) < c.forces.fraction) for shape in part] for part in shapes]
+        ncomp = (int(sum(int(m.sum()) for part in masks for m in part)) if masks
+                 else sum(s.natoms * 3 for s in self.splits.train))
+        nstruct = len(self.splits.train)
         if c.training.optimizer == "lbfgs":
-            return self._lbfgs(lambda: force_loss_backward(self.model, self.force_batches, nstruct, ncomp,
+            return self._lbfgs(lambda: force_loss_backward(self.model, self.force_parts, nstruct, ncomp,
                                                            c.forces.weight, masks))
-        order = rng.permutation(len(self.force_batches))
         losses = []
-        for k in order:
+        for k in rng.permutation(len(parts)):
             self.optimizer.zero_grad()
-            b = self.force_batches[k]
             m = [masks[k]] if masks else None
-            nc = int(m[0].sum()) if m else b.forces.numel()
-            losses.append(force_loss_backward(self.model, [b], b.nstructures, nc, c.forces.weight, m))
+            nc = int(sum(int(x.sum()) for x in m[0])) if m else parts[k].ncomponents
+            losses.append(force_loss_backward(self.model, [parts[k]], parts[k].features.nstructures, nc,
+                                              c.forces.weight, m))
             self.optimizer.step()
         return float(np.mean(losses))
+
+    def _force_group_shapes(self) -> list[list[tuple]]:
+        """(S_g, n·3) of every size group of every force part, without computing Jacobians."""
+        if not hasattr(self, "_group_shapes"):
+            chunks = ([self.splits.train] if not callable(self.force_parts[0]) else
+                      [self.splits.train[k:k + FORCE_CHUNK] for k in range(0, len(self.splits.train), FORCE_CHUNK)])
+            self._group_shapes = []
+            for chunk in chunks:
+                sizes: dict[int, int] = {}
+                for s in chunk:
+                    sizes[s.natoms] = sizes.get(s.natoms, 0) + 1
+                self._group_shapes.append([(count, n * 3) for n, count in sorted(sizes.items())])
+        return self._group_shapes
 
     def _lbfgs(self, loss_and_grad) -> float:
         def closure():
@@ -145,10 +171,10 @@ class Run:
 
     def _metrics(self, epoch: int, with_forces: bool) -> dict:
         row = {"epoch": epoch}
-        for name, feats, graphs in (("train", self.train_features, self.train_graphs),
-                                    ("test", self.test_features, self.test_graphs)):
-            if with_forces:
-                p = predict_graphs(self.model, graphs, forces=True)
+        for name, feats, structures in (("train", self.train_features, self.splits.train),
+                                        ("test", self.test_features, self.splits.test)):
+            if with_forces and all(s.forces is not None for s in structures):
+                p = predict_structures(self.model, structures, forces=True, threads=self.config.training.threads)
             else:
                 with torch.no_grad():
                     pred = feature_energies(self.model, feats).numpy()
@@ -202,24 +228,21 @@ class Run:
 
     def finish(self) -> dict:
         """Best model: exports, final metrics on every set, figures."""
-        from .checkpoint import load_model_from_run
-
-        best = load_model_from_run(self.dir / CHECKPOINT)
-        from export.commands import write_nnascii
-        from export.torchscript import save_torchscript
-
+        state = self.best or {"model_state": self.model.state_dict(), "extras": species_extras(self.model)}
+        best = model_from_state(self.config, state["model_state"], state["extras"])
         write_nnascii(best, self.dir / "potential")
         save_torchscript(best, self.dir / "model.pt")
         summary = {"best_epoch": self.best["epoch"] if self.best else 0, "epochs": self.epoch,
-                   "mode": self.config.training.mode, "n_train": len(self.train_graphs),
-                   "n_test": len(self.test_graphs), "n_validation": len(self.validation_graphs),
+                   "mode": self.config.training.mode, "n_train": len(self.splits.train),
+                   "n_test": len(self.splits.test), "n_validation": len(self.splits.validation),
                    "n_taylor": self.n_taylor,
                    "seconds_per_epoch": float(np.mean([h["seconds"] for h in self.history])) if self.history else 0.0}
         predictions = {}
-        for name, graphs in (("train", self.train_graphs), ("test", self.test_graphs),
-                             ("validation", self.validation_graphs)):
-            if graphs:
-                p = predict_graphs(best, graphs, forces=all(g.forces is not None for g in graphs))
+        for name, structures in (("train", self.splits.train), ("test", self.splits.test),
+                                 ("validation", self.splits.validation)):
+            if structures:
+                p = predict_structures(best, structures, forces=all(s.forces is not None for s in structures),
+                                       threads=self.config.training.threads)
                 predictions[name] = p
                 summary[name] = summarize(p)
         atomic_write_text(self.dir / "summary.json", json.dumps(summary, indent=1))

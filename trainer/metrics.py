@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
-import torch
 
-from .batch import Graph, batch_energies, batch_energies_and_forces, collate
+from .featurize import model_handles
 from .model import AenetModel
+from .structures import Structure
 
 
 @dataclass
@@ -22,23 +22,19 @@ class Predictions:
     force_pred: np.ndarray | None = None
 
 
-def predict_graphs(model: AenetModel, graphs: Sequence[Graph], forces: bool, chunk: int = 32) -> Predictions:
-    e_ref, e_pred, natoms, f_ref, f_pred = [], [], [], [], []
-    for start in range(0, len(graphs), chunk):
-        batch = collate(graphs[start:start + chunk])
-        if forces:
-            energies, f = batch_energies_and_forces(model, batch, create_graph=False)
-            f_pred.append(f.detach().numpy())
-            f_ref.append(batch.forces.numpy())
-        else:
-            with torch.no_grad():
-                energies = batch_energies(model, batch)
-        e_pred.append(energies.detach().numpy())
-        e_ref.append(batch.energy.numpy())
-        natoms.append(batch.natoms.numpy())
-    cat = np.concatenate
-    return Predictions(cat(e_ref), cat(e_pred), cat(natoms), cat(f_ref) if forces else None,
-                       cat(f_pred) if forces else None)
+def predict_structures(model: AenetModel, structures: Sequence[Structure], forces: bool,
+                       threads: int = 1) -> Predictions:
+    """Energies (and forces) of ``structures`` with ``model`` through the C++ evaluator."""
+    pool = model_handles(model, threads)
+    results = pool.map(lambda h, s: h.compute(s), list(structures))
+    e_ref = np.array([float(s.energy) if s.energy is not None else np.nan for s in structures])
+    natoms = np.array([float(s.natoms) for s in structures])
+    e_pred = np.array([r[0] for r in results])
+    if not forces:
+        return Predictions(e_ref, e_pred, natoms)
+    f_ref = np.concatenate([np.asarray(s.forces, dtype=np.float64) for s in structures])
+    f_pred = np.concatenate([r[2] for r in results])
+    return Predictions(e_ref, e_pred, natoms, f_ref, f_pred)
 
 
 def direction_errors(f_ref: np.ndarray, f_pred: np.ndarray) -> np.ndarray:

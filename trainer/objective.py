@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import torch
 
-from .batch import Batch, Features, batch_energies_and_forces, feature_energies
+from .batch import Features, feature_energies
+from .featurize import ForceData, energies_and_forces
 from .model import AenetModel
 
 
@@ -32,19 +33,24 @@ def energy_loss_backward(model: AenetModel, features: Features, chunk: int = 409
     return total
 
 
-def force_loss_backward(model: AenetModel, batches: list[Batch], nstructures: int, ncomponents: int,
-                        weight: float, masks: list[torch.Tensor] | None) -> float:
-    """``masks[k]`` selects force components of batch k (random fraction); None = all."""
+def force_loss_backward(model: AenetModel, parts: list[ForceData], nstructures: int, ncomponents: int,
+                        weight: float, masks: list[list[torch.Tensor]] | None) -> float:
+    """Energy + force loss over ``parts`` (one, or chunks whose derivatives are recomputed);
+    ``masks[p][g]`` selects force components of size group g of part p (random fraction)."""
     s = energy_scale(model)
     total = 0.0
-    for k, batch in enumerate(batches):
-        energies, forces = batch_energies_and_forces(model, batch, create_graph=True)
-        e_term = (((energies - batch.energy) / batch.natoms * s) ** 2).sum() / nstructures
-        diff = (forces - batch.forces) * s
-        if masks is not None:
-            diff = diff[masks[k]]
-        f_term = weight * (diff**2).sum() / max(ncomponents, 1)
-        loss = e_term + f_term
+    for p, data in enumerate(parts):
+        data = data() if callable(data) else data
+        energies, forces = energies_and_forces(model, data, create_graph=True)
+        feats = data.features
+        loss = (((energies - feats.energy) / feats.natoms * s) ** 2).sum() / nstructures
+        f_term = 0.0
+        for g, (group, pred) in enumerate(zip(data.groups, forces)):
+            diff = (pred - group.forces) * s
+            if masks is not None:
+                diff = diff[masks[p][g]]
+            f_term = f_term + (diff**2).sum()
+        loss = loss + weight * f_term / max(ncomponents, 1)
         loss.backward()
         total += float(loss.detach())
     return total

@@ -12,6 +12,7 @@
 #include "error.hpp"
 #include "model.hpp"
 #include "neighbours.hpp"
+#include "nnascii.hpp"
 
 using taylorann::EdgeBatch;
 using taylorann::Error;
@@ -23,6 +24,8 @@ struct taylorann_model {
     std::vector<double> energy;   // per centre
     std::vector<double> grad;     // per edge
     std::vector<int> species;     // compute_periodic copy
+    std::vector<double> jac;      // features_periodic: per-edge derivatives
+    std::vector<int64_t> block_of_atom;
     taylorann::PeriodicNeighbours periodic;
 };
 
@@ -102,6 +105,26 @@ void evaluate(taylorann_model *h, double *energy, double *eatom) {
     *energy = total;
 }
 
+// The handle's edge batch for a whole structure (own neighbour search).
+EdgeBatch &build_periodic(taylorann_model *h, int n, const double *x, const int *species, const double *cell,
+                          const int *pbc, const char *caller) {
+    const int nspecies = int(h->model->species().size());
+    for (int i = 0; i < n; ++i)
+        if (species[i] < 0 || species[i] >= nspecies)
+            fail(TAYLORANN_ERR_ARGUMENT, std::string(caller) + ": atom " + std::to_string(i) +
+                                             " has species index " + std::to_string(species[i]) +
+                                             ", expected 0.." + std::to_string(nspecies - 1));
+    bool periodic[3] = {false, false, false};
+    if (cell)
+        for (int d = 0; d < 3; ++d) periodic[d] = pbc ? pbc[d] != 0 : true;
+    EdgeBatch &b = h->batch;
+    b.clear();
+    b.n_atoms = n;
+    b.species = species;
+    h->periodic.build(n, x, cell, periodic, h->model->cutoff(), b);
+    return b;
+}
+
 }  // namespace
 
 extern "C" {
@@ -123,8 +146,27 @@ int taylorann_create_nnascii(const char *const *paths, int n_paths, int legacy_a
             require(paths[k] != nullptr, "taylorann_create_nnascii: a path is NULL");
             list.emplace_back(paths[k]);
         }
+        std::vector<taylorann::PotentialFile> files;
+        for (const auto &p : list) files.push_back(taylorann::read_nnascii(p));
         auto h = std::make_unique<taylorann_model>();
-        h->model = taylorann::make_native_model(list, legacy_angular != 0);
+        h->model = taylorann::make_native_model(files, legacy_angular != 0);
+        *out = h.release();
+    });
+}
+
+int taylorann_create_nnascii_text(const char *const *names, const char *const *texts, int n_texts,
+                                  int legacy_angular, taylorann_model **out) {
+    return guarded([&] {
+        require(out != nullptr, "taylorann_create_nnascii_text: out is NULL");
+        *out = nullptr;
+        require(names && texts && n_texts > 0, "taylorann_create_nnascii_text: need at least one text");
+        std::vector<taylorann::PotentialFile> files;
+        for (int k = 0; k < n_texts; ++k) {
+            require(names[k] && texts[k], "taylorann_create_nnascii_text: a name or text is NULL");
+            files.push_back(taylorann::read_nnascii_text(names[k], texts[k]));
+        }
+        auto h = std::make_unique<taylorann_model>();
+        h->model = taylorann::make_native_model(files, legacy_angular != 0);
         *out = h.release();
     });
 }
@@ -200,6 +242,76 @@ int taylorann_cutoff(const taylorann_model *model, double *cutoff) {
     });
 }
 
+int taylorann_num_features(const taylorann_model *model, int index, int *n) {
+    return guarded([&] {
+        require(model && n, "taylorann_num_features: NULL argument");
+        require(index >= 0 && size_t(index) < model->model->species().size(),
+                "taylorann_num_features: index out of range");
+        *n = model->model->num_features(index);
+    });
+}
+
+int taylorann_backend_name(const taylorann_model *model, char *buf, size_t buflen) {
+    return guarded([&] {
+        require(model && buf && buflen > 0, "taylorann_backend_name: NULL argument");
+        const std::string name = model->model->backend_name();
+        require(name.size() < buflen, "taylorann_backend_name: buffer too small");
+        std::memcpy(buf, name.c_str(), name.size() + 1);
+    });
+}
+
+int taylorann_features_periodic(taylorann_model *h, int n, const double *x, const int *species,
+                                const double *cell, const int *pbc, int ld, double *G, int64_t capacity,
+                                int64_t *n_blocks, int *block_centre, int *block_atom, double *values) {
+    return guarded([&] {
+        require(h && x && species && G && n >= 0 && ld > 0, "taylorann_features_periodic: invalid argument");
+        require(!values || (n_blocks && block_centre && block_atom && capacity >= 0),
+                "taylorann_features_periodic: derivatives need n_blocks, block_centre and block_atom");
+        EdgeBatch &b = build_periodic(h, n, x, species, cell, pbc, "taylorann_features_periodic");
+        if (values) h->jac.resize(b.n_edges() * size_t(ld) * 3);
+        h->model->features(b, ld, G, values ? h->jac.data() : nullptr);
+        if (!values) return;
+        // Sum per-edge derivatives into (centre, atom) blocks: vec_e = x_j - x_i (+ image).
+        const size_t bs = size_t(ld) * 3;
+        h->block_of_atom.assign(size_t(n), -1);
+        int64_t count = 0;
+        int centre_atom = 0;
+        auto slot = [&](int atom) -> int64_t {
+            int64_t &k = h->block_of_atom[size_t(atom)];
+            if (k < 0) {
+                k = count++;
+                if (k < capacity) {
+                    block_centre[k] = centre_atom;
+                    block_atom[k] = atom;
+                    std::fill(values + size_t(k) * bs, values + size_t(k + 1) * bs, 0.0);
+                }
+            }
+            return k;
+        };
+        for (size_t c = 0; c < b.n_centres(); ++c) {
+            const int i = b.centre[c];
+            centre_atom = i;
+            const int64_t own = slot(i);
+            for (int64_t e = b.offset[c]; e < b.offset[c + 1]; ++e) {
+                const int64_t k = slot(b.neighbour[e]);
+                if (own >= capacity || k >= capacity) continue;
+                const double *je = &h->jac[size_t(e) * bs];
+                double *to = values + size_t(k) * bs, *from = values + size_t(own) * bs;
+                for (size_t q = 0; q < bs; ++q) {
+                    to[q] += je[q];
+                    from[q] -= je[q];
+                }
+            }
+            h->block_of_atom[size_t(i)] = -1;
+            for (int64_t e = b.offset[c]; e < b.offset[c + 1]; ++e) h->block_of_atom[size_t(b.neighbour[e])] = -1;
+        }
+        *n_blocks = count;
+        if (count > capacity)
+            fail(TAYLORANN_ERR_CAPACITY, "taylorann_features_periodic: " + std::to_string(count) +
+                                             " derivative blocks needed, capacity " + std::to_string(capacity));
+    });
+}
+
 int taylorann_compute_neighbors(taylorann_model *h, int n_all, const double *x, const int *species,
                                 int n_centres, const int *ilist, const int *numneigh,
                                 const int *const *firstneigh, double *energy, double *eatom, double *f,
@@ -272,20 +384,7 @@ int taylorann_compute_periodic(taylorann_model *h, int n, const double *x, const
                                double *virial) {
     return guarded([&] {
         require(h && x && species && energy && n >= 0, "taylorann_compute_periodic: invalid argument");
-        const int nspecies = int(h->model->species().size());
-        for (int i = 0; i < n; ++i)
-            if (species[i] < 0 || species[i] >= nspecies)
-                fail(TAYLORANN_ERR_ARGUMENT, "taylorann_compute_periodic: atom " + std::to_string(i) +
-                                                 " has species index " + std::to_string(species[i]) +
-                                                 ", expected 0.." + std::to_string(nspecies - 1));
-        bool periodic[3] = {false, false, false};
-        if (cell)
-            for (int d = 0; d < 3; ++d) periodic[d] = pbc ? pbc[d] != 0 : true;
-        EdgeBatch &b = h->batch;
-        b.clear();
-        b.n_atoms = n;
-        b.species = species;
-        h->periodic.build(n, x, cell, periodic, h->model->cutoff(), b);
+        EdgeBatch &b = build_periodic(h, n, x, species, cell, pbc, "taylorann_compute_periodic");
         if (eatom) std::fill(eatom, eatom + n, 0.0);
         if (f) std::fill(f, f + 3 * size_t(n), 0.0);
         evaluate(h, energy, eatom);

@@ -77,6 +77,26 @@ std::vector<double> species_weights(int n) {
     fail(TAYLORANN_ERR_FORMAT, pot.path + ": record " + record + ": " + msg);
 }
 
+}  // namespace
+
+void Descriptor::jacobian(Neighbours &nb, double *J) {
+    std::vector<double> unit(size_t(size_), 0.0);
+    const size_t stride = size_t(size_) * 3;
+    for (int f = 0; f < size_; ++f) {
+        unit[f] = 1.0;
+        backward(nb, unit.data());
+        unit[f] = 0.0;
+        for (int j = 0; j < nb.n; ++j) {
+            double *out = J + size_t(j) * stride + size_t(f) * 3;
+            out[0] = nb.gx[j];
+            out[1] = nb.gy[j];
+            out[2] = nb.gz[j];
+        }
+    }
+}
+
+namespace {
+
 // ---------------------------------------------------------------------------
 // Artrith-Urban-Ceder Chebyshev descriptor (section 7).
 class Chebyshev final : public Descriptor {
@@ -279,6 +299,92 @@ public:
         }
     }
 
+    void jacobian(Neighbours &nb, double *J) override {
+        const int n = nb.n;
+        const size_t stride = size_t(size_) * 3;
+        const double *w = w_.data(), *gp = gp_.data();
+        const size_t ld = cap_;
+        std::fill(J, J + size_t(n) * stride, 0.0);
+        // radial: dG_m/dR_j = g_m(r_j) R_j / r_j, weighted copy times w_j
+        for (int j = 0; j < n; ++j) {
+            const double inv = nb.r[j] > 0.0 ? 1.0 / nb.r[j] : 0.0;
+            const double ux = nb.x[j] * inv, uy = nb.y[j] * inv, uz = nb.z[j] * inv;
+            double *Jj = J + size_t(j) * stride;
+            for (int m = 0; m < rn_; ++m) {
+                const double g = gp[size_t(m) * ld + j];
+                double *o = Jj + size_t(m) * 3;
+                o[0] = g * ux;
+                o[1] = g * uy;
+                o[2] = g * uz;
+                if (weighted_) {
+                    double *ow = Jj + size_t(rn_ + an_ + m) * 3;
+                    ow[0] = w[j] * o[0];
+                    ow[1] = w[j] * o[1];
+                    ow[2] = w[j] * o[2];
+                }
+            }
+        }
+        if (an_ == 0) return;
+        // angular: pairs (a, b) inside angular_Rc, as in angular_backward
+        const int nt = an_;
+        std::vector<double> &T = jt_, &dT = jdt_;
+        T.resize(size_t(nt));
+        dT.resize(size_t(nt));
+        for (int a = 0; a < na_; ++a) {
+            const int ja = aidx_[a];
+            const double ua0 = aux_[a], ua1 = auy_[a], ua2 = auz_[a];
+            const double fa = afc_[a], dfa = adfc_[a], wa = aw_[a], ia = ainv_[a];
+            double *Ja = J + size_t(ja) * stride;
+            for (int b = a + 1; b < na_; ++b) {
+                const double ub0 = aux_[b], ub1 = auy_[b], ub2 = auz_[b];
+                const double c = ua0 * ub0 + ua1 * ub1 + ua2 * ub2;
+                const double wab = wa * aw_[b];
+                const double x = ang_scale_ * c + ang_shift_;
+                T[0] = 1.0;
+                dT[0] = 0.0;
+                if (nt > 1) {
+                    T[1] = x;
+                    dT[1] = 1.0;
+                }
+                double Um2 = 1.0, Um1 = 2.0 * x;
+                for (int m = 2; m < nt; ++m) {
+                    T[m] = 2.0 * x * T[m - 1] - T[m - 2];
+                    dT[m] = m * Um1;
+                    const double U = 2.0 * x * Um1 - Um2;
+                    Um2 = Um1;
+                    Um1 = U;
+                }
+                const double fb = afc_[b], ff = fa * fb, ib = ainv_[b];
+                const int jb = aidx_[b];
+                double *Jb = J + size_t(jb) * stride;
+                const double pa0 = (ub0 - c * ua0) * ia, pa1 = (ub1 - c * ua1) * ia, pa2 = (ub2 - c * ua2) * ia;
+                const double pb0 = (ua0 - c * ub0) * ib, pb1 = (ua1 - c * ub1) * ib, pb2 = (ua2 - c * ub2) * ib;
+                for (int m = 0; m < nt; ++m) {
+                    const double ra = T[m] * dfa * fb, rb = T[m] * fa * adfc_[b];
+                    const double p = ff * dT[m] * ang_scale_;
+                    const double ga0 = ra * ua0 + p * pa0, ga1 = ra * ua1 + p * pa1, ga2 = ra * ua2 + p * pa2;
+                    const double gb0 = rb * ub0 + p * pb0, gb1 = rb * ub1 + p * pb1, gb2 = rb * ub2 + p * pb2;
+                    double *oa = Ja + size_t(rn_ + m) * 3, *ob = Jb + size_t(rn_ + m) * 3;
+                    oa[0] += ga0;
+                    oa[1] += ga1;
+                    oa[2] += ga2;
+                    ob[0] += gb0;
+                    ob[1] += gb1;
+                    ob[2] += gb2;
+                    if (weighted_) {
+                        double *oaw = Ja + size_t(2 * rn_ + an_ + m) * 3, *obw = Jb + size_t(2 * rn_ + an_ + m) * 3;
+                        oaw[0] += wab * ga0;
+                        oaw[1] += wab * ga1;
+                        oaw[2] += wab * ga2;
+                        obw[0] += wab * gb0;
+                        obw[1] += wab * gb1;
+                        obw[2] += wab * gb2;
+                    }
+                }
+            }
+        }
+    }
+
 private:
     static constexpr int kMaxAng = 202;
 
@@ -405,7 +511,7 @@ private:
     bool weighted_ = false;
     std::vector<double> weights_;
     size_t cap_ = 0;
-    std::vector<double> x2_, fc_, dfc_, w_, tp_, tc_, up_, uc_, gp_, zeros_;
+    std::vector<double> x2_, fc_, dfc_, w_, tp_, tc_, up_, uc_, gp_, zeros_, jt_, jdt_;
     std::vector<int> aidx_;
     std::vector<double> ar_, ainv_, aux_, auy_, auz_, afc_, adfc_, aw_;
 };

@@ -37,6 +37,10 @@ public:
     virtual void forward(const Neighbours &nb, double *G) = 0;
     // nb.g* = sum_f dEdG[f] dG_f/dR_ij.
     virtual void backward(Neighbours &nb, const double *dEdG) = 0;
+    // Full derivative after forward() on the same neighbours:
+    // J[(j * size() + f) * 3 + c] = dG_f / dR_ij,c. The default calls backward()
+    // once per feature (exact, one function at a time for Behler's set-ups).
+    virtual void jacobian(Neighbours &nb, double *J);
 
 protected:
     int size_ = 0;

@@ -35,6 +35,12 @@ public:
     double cutoff() const { return cutoff_; }
     // energy[c] of every centre (reference energy included); grad[3e] = dE_total/d vec_e.
     virtual void compute(const EdgeBatch &batch, double *energy, double *grad) = 0;
+    // Raw descriptors (training features): G[c * ld + f] for f < num_features(species of
+    // centre c); with jac != nullptr also jac[(e * ld + f) * 3 + k] = dG_{c,f}/d vec_e,k for
+    // every edge e of centre c (zero beyond the cut-off). Native backend only.
+    virtual void features(const EdgeBatch &batch, int ld, double *G, double *jac);
+    virtual int num_features(int species) const;
+    virtual std::string backend_name() const = 0;
 
 protected:
     std::vector<std::string> species_;
@@ -42,8 +48,9 @@ protected:
     double cutoff_ = 0.0;
 };
 
-std::unique_ptr<Model> make_native_model(const std::vector<std::string> &paths,
-                                         bool legacy_angular);
+struct PotentialFile;
+std::unique_ptr<Model> make_native_model(const std::vector<PotentialFile> &files, bool legacy_angular);
+const char *native_isa();  // "generic" or "x86_64_v3": the copy make_native_model uses
 std::unique_ptr<Model> make_torch_model(const std::string &path);  // throws if not built in
 bool torch_available();
 

@@ -23,10 +23,8 @@ struct SpeciesPotential {
 
 class NativeModel final : public Model {
 public:
-    NativeModel(const std::vector<std::string> &paths, bool legacy_angular) {
-        if (paths.empty()) fail(TAYLORANN_ERR_ARGUMENT, "no potential files given");
-        std::vector<PotentialFile> files;
-        for (const auto &p : paths) files.push_back(read_nnascii(p));
+    NativeModel(const std::vector<PotentialFile> &files, bool legacy_angular) {
+        if (files.empty()) fail(TAYLORANN_ERR_ARGUMENT, "no potential files given");
         for (size_t a = 0; a < files.size(); ++a) {
             for (size_t b = 0; b < a; ++b)
                 if (files[a].setup.atomtype == files[b].setup.atomtype)
@@ -77,28 +75,62 @@ public:
         dydx_.resize(max_nsf_);
     }
 
-    void compute(const EdgeBatch &batch, double *energy, double *grad) override {
+    // The neighbours of centre c inside the cut-off into nb_ (slot_[k] = their edge).
+    int gather(const EdgeBatch &batch, size_t c, const SpeciesPotential &pot) {
         const double rc2 = cutoff_ * cutoff_;
+        const int64_t e0 = batch.offset[c], e1 = batch.offset[c + 1];
+        nb_.resize(int(e1 - e0));
+        if (slot_.size() < size_t(e1 - e0)) slot_.resize(size_t(e1 - e0) * 3 / 2 + 16);
+        int n = 0;
+        for (int64_t e = e0; e < e1; ++e) {
+            const double *v = &batch.vec[3 * e];
+            const double r2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
+            if (r2 > rc2 || r2 <= 1e-24) continue;
+            nb_.x[n] = v[0];
+            nb_.y[n] = v[1];
+            nb_.z[n] = v[2];
+            nb_.r[n] = std::sqrt(r2);
+            nb_.env[n] = pot.env_of_species[batch.species[batch.neighbour[e]]];
+            slot_[n] = e;
+            ++n;
+        }
+        nb_.n = n;
+        return n;
+    }
+
+    std::string backend_name() const override { return TAYLORANN_ISA_NAME; }
+
+    int num_features(int species) const override { return pots_.at(size_t(species)).descriptor->size(); }
+
+    void features(const EdgeBatch &batch, int ld, double *G, double *jac) override {
+        if (ld < max_nsf_)
+            fail(TAYLORANN_ERR_ARGUMENT, "features: row length " + std::to_string(ld) + " is below the largest "
+                                         "descriptor size " + std::to_string(max_nsf_));
+        for (size_t c = 0; c < batch.n_centres(); ++c) {
+            SpeciesPotential &pot = pots_[batch.species[batch.centre[c]]];
+            const int n = gather(batch, c, pot);
+            Descriptor &d = *pot.descriptor;
+            const int nsf = d.size();
+            double *row = G + c * size_t(ld);
+            std::fill(row, row + ld, 0.0);
+            d.forward(nb_, row);
+            if (!jac) continue;
+            const int64_t e0 = batch.offset[c], e1 = batch.offset[c + 1];
+            std::fill(jac + size_t(e0) * ld * 3, jac + size_t(e1) * ld * 3, 0.0);
+            jbuf_.resize(size_t(n) * nsf * 3);
+            d.jacobian(nb_, jbuf_.data());
+            for (int k = 0; k < n; ++k)
+                std::copy(&jbuf_[size_t(k) * nsf * 3], &jbuf_[size_t(k + 1) * nsf * 3],
+                          jac + size_t(slot_[k]) * ld * 3);
+        }
+    }
+
+    void compute(const EdgeBatch &batch, double *energy, double *grad) override {
         for (size_t c = 0; c < batch.n_centres(); ++c) {
             const int t = batch.species[batch.centre[c]];
             SpeciesPotential &pot = pots_[t];
+            const int n = gather(batch, c, pot);
             const int64_t e0 = batch.offset[c], e1 = batch.offset[c + 1];
-            nb_.resize(int(e1 - e0));
-            if (slot_.size() < size_t(e1 - e0)) slot_.resize(size_t(e1 - e0) * 3 / 2 + 16);
-            int n = 0;
-            for (int64_t e = e0; e < e1; ++e) {
-                const double *v = &batch.vec[3 * e];
-                const double r2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
-                if (r2 > rc2 || r2 <= 1e-24) continue;
-                nb_.x[n] = v[0];
-                nb_.y[n] = v[1];
-                nb_.z[n] = v[2];
-                nb_.r[n] = std::sqrt(r2);
-                nb_.env[n] = pot.env_of_species[batch.species[batch.neighbour[e]]];
-                slot_[n] = e;
-                ++n;
-            }
-            nb_.n = n;
             Descriptor &d = *pot.descriptor;
             const int nsf = d.size();
             d.forward(nb_, G_.data());
@@ -122,13 +154,13 @@ private:
     int max_nsf_ = 0;
     Neighbours nb_;
     std::vector<int64_t> slot_;
-    std::vector<double> G_, x_, dydx_;
+    std::vector<double> G_, x_, dydx_, jbuf_;
 };
 
 }  // namespace
 
-std::unique_ptr<Model> make_native_model_isa(const std::vector<std::string> &paths, bool legacy_angular) {
-    return std::make_unique<NativeModel>(paths, legacy_angular);
+std::unique_ptr<Model> make_native_model_isa(const std::vector<PotentialFile> &files, bool legacy_angular) {
+    return std::make_unique<NativeModel>(files, legacy_angular);
 }
 
 }  // namespace TAYLORANN_ISA

@@ -263,6 +263,17 @@ PotentialFile read_nnascii(const std::string &path) {
     std::vector<std::string> lines;
     for (std::string line; std::getline(file, line);) lines.push_back(line);
     if (file.bad()) fail(TAYLORANN_ERR_IO, path + ": read error");
+    return parse_nnascii(path, std::move(lines));
+}
+
+PotentialFile read_nnascii_text(const std::string &name, const std::string &text) {
+    std::istringstream stream(text);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(stream, line);) lines.push_back(line);
+    return parse_nnascii(name, std::move(lines));
+}
+
+PotentialFile parse_nnascii(const std::string &path, std::vector<std::string> lines) {
     if (lines.empty()) fail(TAYLORANN_ERR_FORMAT, path + ": file is empty; expected an ænet .nn.ascii potential");
 
     PotentialFile pot;

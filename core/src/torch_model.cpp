@@ -30,6 +30,8 @@ public:
         read_metadata(extra["taylorann.json"]);
     }
 
+    std::string backend_name() const override { return "torchscript"; }
+
     void compute(const EdgeBatch &b, double *energy, double *grad) override {
         const int64_t n = b.n_atoms, ne = int64_t(b.n_edges());
         species_buf_.resize(size_t(n));

@@ -152,12 +152,11 @@ def config_dict(run_dir: Path, scenario: dict, splits: dict[str, Path], seed: in
 # ---------------------------------------------------------------------------- one potential
 def train_one(run_dir: Path, raw: dict, validation: Path, validation_graphs_cache: dict) -> dict:
     """Train (or resume, or skip) one potential; evaluate its best model on the validation set
-    (read and turned into graphs once per study, not once per potential)."""
-    from trainer.batch import to_graph
+    (read once per study, not once per potential)."""
     from trainer.checkpoint import CHECKPOINT, load_checkpoint, load_model_from_run
     from trainer.config import config_from_dict
     from trainer.loop import Run
-    from trainer.metrics import direction_errors, predict_graphs, summarize
+    from trainer.metrics import direction_errors, predict_structures, summarize
     from trainer.readers import read_structures
 
     done = run_dir / "study.json"
@@ -178,8 +177,8 @@ def train_one(run_dir: Path, raw: dict, validation: Path, validation_graphs_cach
     key = str(validation)
     if key not in validation_graphs_cache:
         validation_graphs_cache.clear()
-        validation_graphs_cache[key] = [to_graph(s, model.species, model.cutoff) for s in read_structures(key)]
-    p = predict_graphs(model, validation_graphs_cache[key], forces=True)
+        validation_graphs_cache[key] = read_structures(key)
+    p = predict_structures(model, validation_graphs_cache[key], forces=True)
     metrics = summarize(p)
     np.savez_compressed(run_dir / "validation_predictions.npz", energy_ref=p.energy_ref, energy_pred=p.energy_pred,
                         natoms=p.natoms, force_ref=p.force_ref.astype(np.float32),

@@ -34,7 +34,9 @@ extern "C" {
 #endif
 
 /* Bumped whenever a signature or a convention of this header changes. */
-#define TAYLORANN_API_VERSION 1
+#define TAYLORANN_API_VERSION 2
+/* Version 2 added (nothing changed): TAYLORANN_ERR_CAPACITY, taylorann_create_nnascii_text,
+ * taylorann_num_features, taylorann_backend_name, taylorann_features_periodic. */
 
 enum taylorann_status {
     TAYLORANN_OK = 0,
@@ -42,7 +44,8 @@ enum taylorann_status {
     TAYLORANN_ERR_FORMAT = 2,      /* malformed potential/model file */
     TAYLORANN_ERR_ARGUMENT = 3,    /* invalid argument (null pointer, bad index, ...) */
     TAYLORANN_ERR_UNSUPPORTED = 4, /* feature not built in (e.g. TorchScript) */
-    TAYLORANN_ERR_RUNTIME = 5      /* failure during evaluation */
+    TAYLORANN_ERR_RUNTIME = 5,     /* failure during evaluation */
+    TAYLORANN_ERR_CAPACITY = 6     /* an output array is too small; the size needed was returned */
 };
 
 typedef struct taylorann_model taylorann_model; /* opaque */
@@ -62,6 +65,10 @@ TAYLORANN_EXPORT int taylorann_has_torch(void);
  * legacy_angular != 0 maps cos(theta) onto [0, pi] as ænet <= 2.0.3 did. */
 TAYLORANN_EXPORT int taylorann_create_nnascii(const char *const *paths, int n_paths,
                                               int legacy_angular, taylorann_model **out);
+
+/* The same from .nn.ascii texts held in memory (names[k] stands for the path in messages). */
+TAYLORANN_EXPORT int taylorann_create_nnascii_text(const char *const *names, const char *const *texts,
+                                                   int n_texts, int legacy_angular, taylorann_model **out);
 
 /* TorchScript backend: a model following the taylorann MD contract
  * energies = model(species int64[N], edge_index int64[2,E], edge_vec float64[E,3])
@@ -87,6 +94,32 @@ TAYLORANN_EXPORT int taylorann_reference_energy(const taylorann_model *model, in
                                                 double *energy);
 /* Interaction cut-off (Å): neighbours beyond it are ignored. */
 TAYLORANN_EXPORT int taylorann_cutoff(const taylorann_model *model, double *cutoff);
+
+/* Number of descriptor values (network inputs) of species `index`; native backend only. */
+TAYLORANN_EXPORT int taylorann_num_features(const taylorann_model *model, int index, int *n);
+
+/* Which evaluator the handle runs, NUL-terminated into buf: "generic" or "x86_64_v3"
+ * (native copies; TAYLORANN_ISA=generic in the environment forces the first) or
+ * "torchscript". */
+TAYLORANN_EXPORT int taylorann_backend_name(const taylorann_model *model, char *buf, size_t buflen);
+
+/* Raw descriptors (network inputs before normalisation) of a whole structure, with the
+ * library's own neighbour search (arguments n .. pbc as in taylorann_compute_periodic),
+ * and optionally their derivatives with respect to the atom positions. Native backend.
+ *  ld        row length of G and of the derivative blocks, >= the largest num_features
+ *  G         [n * ld]: G[i * ld + f] for f < num_features(species[i]), the rest zero
+ *  values    NULL: no derivatives. Else one block per (centre, atom) pair that a
+ *            derivative can join (the centre's own block first, then its neighbours in
+ *            order; periodic images of an atom summed into one block):
+ *            block_centre[b], block_atom[b] and
+ *            values[(b * ld + f) * 3 + k] = dG_{centre, f} / dx_{atom, k}
+ *  capacity  blocks the three arrays hold; n_blocks receives the number written. If
+ *            more are needed the call returns TAYLORANN_ERR_CAPACITY with *n_blocks set
+ *            to the number needed (n * n always suffices); G is valid either way. */
+TAYLORANN_EXPORT int taylorann_features_periodic(taylorann_model *model, int n, const double *x,
+                                                 const int *species, const double *cell, const int *pbc,
+                                                 int ld, double *G, int64_t capacity, int64_t *n_blocks,
+                                                 int *block_centre, int *block_atom, double *values);
 
 /* Evaluate with a host neighbour list (LAMMPS style).
  *  n_all       local + ghost atoms; x[3*n_all] positions (ghosts = periodic images)

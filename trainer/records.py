@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from trainer.errors import InputFileError
+from .errors import InputFileError
 
 
 def parse_real(token: str) -> float:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.metadata
 from pathlib import Path
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent / "export"  # installed as export/lib, export/plugins
 PLUGIN_NAME = "taylorannplugin.so"
 CORE_LIBRARY_NAME = "libtaylorann.so"
 

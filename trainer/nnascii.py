@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from trainer.atomic_io import atomic_write_text
-from trainer.errors import InputFileError, read_text_file
+from .atomic_io import atomic_write_text
+from .errors import InputFileError, read_text_file
 
 from .records import RecordReader, format_int, format_real, line_of_ints, line_of_reals
 

@@ -13,9 +13,9 @@ import os
 
 import torch
 
-from trainer.atomic_io import atomic_write_bytes
-from trainer.chebyshev import ChebyshevDescriptor
-from trainer.model import AenetModel
+from .atomic_io import atomic_write_bytes
+from .chebyshev import ChebyshevDescriptor
+from .model import AenetModel
 
 FORMAT_VERSION = 1
 EXTRA_FILE = "taylorann.json"

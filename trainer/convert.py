@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import torch
 
-from trainer.behler import BehlerDescriptor, output_order
-from trainer.chebyshev import ChebyshevDescriptor
-from trainer.errors import InputFileError
-from trainer.model import AenetModel, SpeciesModel
-from trainer.network import AtomicNetwork
+from .behler import BehlerDescriptor, output_order
+from .chebyshev import ChebyshevDescriptor
+from .errors import InputFileError
+from .model import AenetModel, SpeciesModel
+from .network import AtomicNetwork
 
-from .nnascii import NetworkSection, PotentialFile, SetupSection, TrainsetSection
+from .nnascii import NetworkSection, PotentialFile, SetupSection, TrainsetSection, write_potential
 
 
 def descriptor_from_setup(setup: SetupSection, species: Sequence[str], legacy_angular: bool = False,
@@ -118,3 +119,15 @@ def potentials_from_model(model: AenetModel) -> list[PotentialFile]:
         PotentialFile(network_section(m.network), setup_section(m), trainset_section(m, model.species, refs))
         for m in model.species_models
     ]
+
+
+def write_nnascii(model, output) -> list[Path]:
+    """One ``<El>.nn.ascii`` per species of ``model`` in folder ``output``."""
+    out = Path(output)
+    written = []
+    for pot in potentials_from_model(model):
+        path = out / f"{pot.species}.nn.ascii"
+        write_potential(path, pot)
+        written.append(path)
+        print(f"wrote {path}")
+    return written

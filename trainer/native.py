@@ -1,0 +1,185 @@
+"""The C++ core (libtaylorann.so) from Python through its C API (ctypes).
+
+One descriptor implementation serves training, ``predict``, ASE, LAMMPS and Tinker: the
+trainer featurizes through :class:`NativeHandle` (descriptors and their derivatives with
+respect to positions), and predictions of ``.nn.ascii`` models go through the same
+evaluator that LAMMPS runs. A handle is used by one thread at a time; :class:`HandlePool`
+holds one per thread and runs structures in parallel (ctypes releases the GIL), with
+results independent of the number of threads.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .binaries import core_library
+from .structures import Structure
+
+OK, ERR_CAPACITY = 0, 6
+API_VERSION = 2
+_DP = ctypes.POINTER(ctypes.c_double)
+_IP = ctypes.POINTER(ctypes.c_int)
+_LP = ctypes.POINTER(ctypes.c_int64)
+_lib = None
+_lib_lock = threading.Lock()
+
+
+class NativeError(RuntimeError):
+    """A failed C API call; the message is the library's (file, record, expectation)."""
+
+
+def library() -> ctypes.CDLL:
+    global _lib
+    with _lib_lock:
+        if _lib is None:
+            lib = ctypes.CDLL(str(core_library()))
+            lib.taylorann_last_error.restype = ctypes.c_char_p
+            lib.taylorann_destroy.restype = None
+            if lib.taylorann_api_version() < API_VERSION:
+                raise NativeError(f"{core_library()}: C API version {lib.taylorann_api_version()}, "
+                                  f"need {API_VERSION}; reinstall with 'pip install .'")
+            _lib = lib
+    return _lib
+
+
+def _check(status: int) -> None:
+    if status != OK:
+        raise NativeError(library().taylorann_last_error().decode(errors="replace"))
+
+
+def _ptr(array: np.ndarray | None, kind):
+    return None if array is None else array.ctypes.data_as(kind)
+
+
+@dataclass
+class StructureFeatures:
+    """Descriptors of one structure; ``blocks`` only when derivatives were asked for.
+
+    ``G[i, f]`` raw descriptor f of atom i (rows zero-padded to the longest descriptor);
+    block b: ``values[b, f, k] = dG[block_centre[b], f] / dx[block_atom[b], k]``."""
+
+    G: np.ndarray
+    block_centre: np.ndarray | None = None
+    block_atom: np.ndarray | None = None
+    values: np.ndarray | None = None
+
+
+def structure_arrays(structure: Structure, species: Sequence[str]):
+    index = {s: k for k, s in enumerate(species)}
+    try:
+        sp = np.array([index[s] for s in structure.species], dtype=np.int32)
+    except KeyError:
+        missing = sorted(set(structure.species) - set(species))
+        raise ValueError(f"{structure.name or 'structure'}: no potential for species {', '.join(missing)} "
+                         f"(potential species: {', '.join(species)})") from None
+    x = np.ascontiguousarray(structure.positions, dtype=np.float64)
+    cell = np.ascontiguousarray(structure.cell, dtype=np.float64) if structure.periodic else None
+    pbc = np.array([int(p) for p in structure.pbc], dtype=np.int32) if structure.periodic else None
+    return x, sp, cell, pbc
+
+
+class NativeHandle:
+    """One ``taylorann_model`` handle (native ``.nn.ascii`` or TorchScript backend)."""
+
+    def __init__(self, ptr: ctypes.c_void_p):
+        self._ptr = ptr
+        lib = library()
+        n = ctypes.c_int()
+        _check(lib.taylorann_num_species(self._ptr, ctypes.byref(n)))
+        buf = ctypes.create_string_buffer(64)
+        self.species = []
+        for k in range(n.value):
+            _check(lib.taylorann_species_name(self._ptr, k, buf, 64))
+            self.species.append(buf.value.decode())
+        _check(lib.taylorann_backend_name(self._ptr, buf, 64))
+        self.backend = buf.value.decode()
+        rc = ctypes.c_double()
+        _check(lib.taylorann_cutoff(self._ptr, ctypes.byref(rc)))
+        self.cutoff = rc.value
+
+    @classmethod
+    def from_files(cls, paths: Sequence[str], legacy_angular: bool = False) -> "NativeHandle":
+        ptr = ctypes.c_void_p()
+        arr = (ctypes.c_char_p * len(paths))(*(str(p).encode() for p in paths))
+        _check(library().taylorann_create(arr, len(paths), int(legacy_angular), ctypes.byref(ptr)))
+        return cls(ptr)
+
+    @classmethod
+    def from_texts(cls, names: Sequence[str], texts: Sequence[str], legacy_angular: bool = False) -> "NativeHandle":
+        ptr = ctypes.c_void_p()
+        n = len(texts)
+        names_c = (ctypes.c_char_p * n)(*(s.encode() for s in names))
+        texts_c = (ctypes.c_char_p * n)(*(t.encode() for t in texts))
+        _check(library().taylorann_create_nnascii_text(names_c, texts_c, n, int(legacy_angular), ctypes.byref(ptr)))
+        return cls(ptr)
+
+    def __del__(self):
+        if getattr(self, "_ptr", None):
+            library().taylorann_destroy(self._ptr)
+            self._ptr = None
+
+    def num_features(self, species: int) -> int:
+        n = ctypes.c_int()
+        _check(library().taylorann_num_features(self._ptr, species, ctypes.byref(n)))
+        return n.value
+
+    def row_length(self) -> int:
+        return max(self.num_features(t) for t in range(len(self.species)))
+
+    def features(self, structure: Structure, derivatives: bool = False) -> StructureFeatures:
+        x, sp, cell, pbc = structure_arrays(structure, self.species)
+        n = len(sp)
+        ld = self.row_length()
+        G = np.zeros((n, ld))
+        if not derivatives:
+            _check(library().taylorann_features_periodic(self._ptr, n, _ptr(x, _DP), _ptr(sp, _IP), _ptr(cell, _DP),
+                                                         _ptr(pbc, _IP), ld, _ptr(G, _DP), 0, None, None, None,
+                                                         None))
+            return StructureFeatures(G)
+        capacity = n * n  # always enough: one block per (centre, atom) pair at most
+        count = ctypes.c_int64()
+        centre = np.zeros(capacity, dtype=np.int32)
+        atom = np.zeros(capacity, dtype=np.int32)
+        values = np.zeros((capacity, ld, 3))
+        _check(library().taylorann_features_periodic(
+            self._ptr, n, _ptr(x, _DP), _ptr(sp, _IP), _ptr(cell, _DP), _ptr(pbc, _IP), ld, _ptr(G, _DP),
+            capacity, ctypes.byref(count), _ptr(centre, _IP), _ptr(atom, _IP), _ptr(values, _DP)))
+        m = count.value
+        return StructureFeatures(G, centre[:m].copy(), atom[:m].copy(), values[:m].copy())
+
+    def compute(self, structure: Structure):
+        """Energy (eV), atomic energies, forces (eV/Å) and virial W_ab = Σ r_a F_b (eV)."""
+        x, sp, cell, pbc = structure_arrays(structure, self.species)
+        n = len(sp)
+        e, ea, f, w = ctypes.c_double(), np.zeros(n), np.zeros((n, 3)), np.zeros(9)
+        _check(library().taylorann_compute_periodic(self._ptr, n, _ptr(x, _DP), _ptr(sp, _IP), _ptr(cell, _DP),
+                                                    _ptr(pbc, _IP), ctypes.byref(e), _ptr(ea, _DP), _ptr(f, _DP),
+                                                    _ptr(w, _DP)))
+        return e.value, ea, f, w.reshape(3, 3)
+
+
+class HandlePool:
+    """One handle per worker thread; ``map`` keeps the order of its inputs."""
+
+    def __init__(self, make: Callable[[], NativeHandle], threads: int = 1):
+        self.threads = max(1, int(threads))
+        self._handles = [make() for _ in range(self.threads)]
+        self.species = self._handles[0].species
+        self.cutoff = self._handles[0].cutoff
+
+    def map(self, work: Callable[[NativeHandle, object], object], items: Sequence) -> list:
+        if self.threads == 1 or len(items) < 2:
+            return [work(self._handles[0], it) for it in items]
+        chunks = [items[k::self.threads] for k in range(self.threads)]
+        with ThreadPoolExecutor(self.threads) as ex:
+            parts = list(ex.map(lambda hc: [work(hc[0], it) for it in hc[1]], zip(self._handles, chunks)))
+        out = [None] * len(items)
+        for k, part in enumerate(parts):
+            out[k::self.threads] = part
+        return out
