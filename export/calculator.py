@@ -8,12 +8,12 @@ from ase.calculators.calculator import Calculator, all_changes
 from trainer.evaluate import predict
 from trainer.structures import Structure
 
-from .loading import load_potential
+from .loading import load_evaluator
 
 
 class TaylorannCalculator(Calculator):
-    """``TaylorannCalculator(potential=["Ti.nn.ascii", "O.nn.ascii"])`` or ``potential=["model.pt"]``,
-    or ``model=`` an already loaded model.  Energies in eV, forces eV/Å, stress eV/Å³ (ASE sign)."""
+    """``TaylorannCalculator(potential=["Ti.nn.ascii", "O.nn.ascii"])`` or ``potential=["model.pt"]``
+    (evaluated by the C++ core, as in LAMMPS), or ``model=`` an already loaded torch model.  Energies in eV, forces eV/Å, stress eV/Å³ (ASE sign)."""
 
     implemented_properties = ["energy", "free_energy", "energies", "forces", "stress"]
 
@@ -21,7 +21,7 @@ class TaylorannCalculator(Calculator):
         super().__init__(**kwargs)
         if (potential is None) == (model is None):
             raise ValueError("give exactly one of potential= (file paths) or model=")
-        self.model = model if model is not None else load_potential(
+        self.model = model if model is not None else load_evaluator(
             [potential] if isinstance(potential, str) else potential, legacy_angular=legacy_angular)
 
     def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):

@@ -21,6 +21,13 @@ def load_potential(paths: Sequence[str], legacy_angular: bool = False):
     return model_from_potentials([read_potential(p) for p in paths], legacy_angular=legacy_angular)
 
 
+def load_evaluator(paths: Sequence[str], legacy_angular: bool = False):
+    """The C++ core's evaluator (what LAMMPS and Tinker run) for the same files."""
+    from trainer.evaluate import NativeEvaluator
+
+    return NativeEvaluator([str(p) for p in paths], legacy_angular=legacy_angular)
+
+
 class ScriptedPotential:
     """A loaded TorchScript model that looks like an ``AenetModel`` to the evaluator."""
 

@@ -9,12 +9,12 @@ import time
 from trainer.evaluate import predict
 from trainer.readers import read_structures
 
-from .loading import load_potential
+from .loading import load_evaluator
 
 
 def run_predict(potential_paths, structure_paths, forces: bool, as_json: bool, legacy_angular: bool,
                 out=sys.stdout) -> list[dict]:
-    model = load_potential(potential_paths, legacy_angular=legacy_angular)
+    model = load_evaluator(potential_paths, legacy_angular=legacy_angular)
     results = []
     natoms_total = 0
     start = time.perf_counter()

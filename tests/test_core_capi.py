@@ -59,7 +59,7 @@ def _atoms(k):
 
 
 def test_version_species_cutoff(lib):
-    assert lib.taylorann_api_version() == 1
+    assert lib.taylorann_api_version() == 2
     h = Handle(lib, POTENTIAL)
     assert h.status == OK, h.message
     n = ctypes.c_int()

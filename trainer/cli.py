@@ -53,6 +53,7 @@ forces:
   weight: 0.1                     # loss = E term + weight * F term (normalized units)
   fraction: 1.0                   # random fraction of force components per epoch
   jacobian_memory_gb: 4.0         # cached descriptor derivatives up to this size; beyond: recomputed per chunk
+  jacobian_dtype: float64         # float64 | float32 (half the memory and traffic; forces in the loss to ~1e-7)
 """
 
 

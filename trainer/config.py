@@ -62,6 +62,7 @@ class ForcesConfig:
     weight: float = 0.1  # loss = mean (dE/N)^2 [eV^2] + weight * mean dF^2 [(eV/Å)^2]
     fraction: float = 1.0  # random fraction of force components in the loss each epoch
     jacobian_memory_gb: float = 4.0  # cache dG/dR up to this size; beyond it recompute chunk by chunk
+    jacobian_dtype: Literal["float64", "float32"] = "float64"  # storage of the cached dG/dR
 
 
 @dataclass

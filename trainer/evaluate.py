@@ -1,5 +1,9 @@
-"""Energies, forces and virials of structures with a model: the one evaluator behind
-``predict``, the ASE calculator and the trainer's metrics."""
+"""Energies, forces and virials of structures with a model: the one entry point behind
+``predict``, the ASE calculator and the trainer's metrics.
+
+``predict`` takes either a torch model (``AenetModel`` or a loaded TorchScript model,
+differentiable, for tests and research) or a :class:`NativeEvaluator`, the C++ core that
+LAMMPS and Tinker run (what ``python -m export predict`` and the ASE calculator use)."""
 
 from __future__ import annotations
 
@@ -9,8 +13,20 @@ import numpy as np
 import torch
 
 from .model import AenetModel
+from .native import NativeHandle
 from .neighbours import edge_vectors, neighbour_graph
 from .structures import Structure
+
+
+class NativeEvaluator:
+    """A potential in the C++ core: ``.nn.ascii`` files (one per species) or one ``.pt``."""
+
+    def __init__(self, paths, legacy_angular: bool = False):
+        self.paths = [str(p) for p in paths]
+        self.handle = NativeHandle.from_files(self.paths, legacy_angular)
+        self.species = list(self.handle.species)
+        self.cutoff = self.handle.cutoff
+        self.reference_energies = self.handle.reference_energies()
 
 
 @dataclass
@@ -48,6 +64,12 @@ def model_inputs(model, structure: Structure):
 
 
 def predict(model, structure: Structure, forces: bool = False, virial: bool = False) -> Prediction:
+    if isinstance(model, NativeEvaluator):
+        species_indices(model, structure)  # the same message for species the potential lacks
+        energy, atomic, f, w = model.handle.compute(structure)
+        refs = np.array(model.reference_energies)[[model.species.index(x) for x in structure.species]]
+        return Prediction(energy, float((atomic - refs).sum()), atomic, f if forces else None,
+                          w if virial else None)
     species, edge_index, shifts = model_inputs(model, structure)
     positions = torch.from_numpy(structure.positions)
     cell = torch.from_numpy(structure.cell) if structure.periodic else None

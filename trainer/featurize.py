@@ -72,20 +72,27 @@ def featurize(model: AenetModel, structures: Sequence[Structure], pool: HandlePo
 
 @dataclass
 class SizeGroup:
-    """Structures of one atom count n: atoms (S, n) into the set's global atom order,
-    Jacobians (S, n·ld, n·3) and reference forces (S, n·3)."""
+    """The structures of one atom count n, consecutive in the set: Jacobians (S, n·ld, n·3)
+    and reference forces (S, n·3)."""
 
-    atoms: torch.Tensor
+    natoms: int
     jacobian: torch.Tensor
     forces: torch.Tensor
+
+    @property
+    def nstructures(self) -> int:
+        return int(self.forces.shape[0])
 
 
 @dataclass
 class ForceData:
-    """Everything a force epoch needs for a set of structures."""
+    """Everything a force epoch needs for a set of structures, held sorted by atom count
+    (``order[k]`` is the input position of structure k) so that each size group's atoms
+    are one consecutive block."""
 
     features: Features
-    row_of_atom: list[torch.Tensor]  # per species: global atom index of each descriptor row
+    order: np.ndarray
+    row_of_atom: list[torch.Tensor]  # per species: atom index (sorted set) of each descriptor row
     natoms_total: int
     row_length: int
     groups: list[SizeGroup]
@@ -96,45 +103,47 @@ class ForceData:
 
     @property
     def nbytes(self) -> int:
-        return sum(g.jacobian.numel() * 8 for g in self.groups)
+        return sum(g.jacobian.numel() * g.jacobian.element_size() for g in self.groups)
 
 
-def dense_jacobian(n: int, ld: int, f: StructureFeatures) -> np.ndarray:
-    """(n·ld, n·3): row i·ld + f, column k·3 + c holds dG[i, f]/dx[k, c]."""
-    J = np.zeros((n, n, ld, 3))
-    J[f.block_centre, f.block_atom] = f.values
-    return J.transpose(0, 2, 1, 3).reshape(n * ld, n * 3)
+def jacobian_bytes(structures: Sequence[Structure], ld: int, dtype: str = "float64") -> int:
+    return sum(s.natoms ** 2 * ld * 3 * (8 if dtype == "float64" else 4) for s in structures)
 
 
-def jacobian_bytes(structures: Sequence[Structure], ld: int) -> int:
-    return sum(s.natoms ** 2 * ld * 3 * 8 for s in structures)
-
-
-def force_data(model: AenetModel, structures: Sequence[Structure], pool: HandlePool) -> ForceData:
-    """Descriptors and dense Jacobians of ``structures`` (all with reference forces)."""
+def force_data(model: AenetModel, structures: Sequence[Structure], pool: HandlePool,
+               dtype: str = "float64") -> ForceData:
+    """Descriptors and dense Jacobians of ``structures`` (all with reference forces); the
+    C++ core writes each Jacobian straight into its size group's tensor (float64), stored
+    as ``dtype`` (``float32`` halves memory and the memory traffic of a force epoch)."""
     ld = max(m.descriptor.size for m in model.species_models)
-    per = pool.map(lambda h, s: h.features(s, derivatives=True), list(structures))
-    features = features_from_native(model, structures, per)
+    order = np.argsort([s.natoms for s in structures], kind="stable")
+    ordered = [structures[k] for k in order]
+    G = [np.zeros((s.natoms, ld)) for s in ordered]
+    groups, jobs, start = [], [], 0
+    while start < len(ordered):
+        n = ordered[start].natoms
+        stop = start
+        while stop < len(ordered) and ordered[stop].natoms == n:
+            stop += 1
+        jac = np.empty((stop - start, n * ld, n * 3))
+        jobs += [(k, jac[k - start]) for k in range(start, stop)]
+        forces = np.stack([np.asarray(ordered[k].forces, dtype=np.float64).reshape(-1) for k in range(start, stop)])
+        groups.append(SizeGroup(n, torch.from_numpy(jac), torch.from_numpy(forces)))
+        start = stop
+    pool.map(lambda h, job: h.features_dense(ordered[job[0]], G[job[0]], job[1]), jobs)
+    if dtype == "float32":
+        for g in groups:
+            g.jacobian = g.jacobian.to(torch.float32)
+    features = features_from_native(model, ordered, [StructureFeatures(g) for g in G])
     index = {s: k for k, s in enumerate(model.species)}
-    offsets = np.cumsum([0] + [s.natoms for s in structures])
-    species_of_atom = np.concatenate([[index[x] for x in s.species] for s in structures])
+    species_of_atom = np.concatenate([[index[x] for x in s.species] for s in ordered])
     row_of_atom = [torch.from_numpy(np.flatnonzero(species_of_atom == t)) for t in range(len(model.species))]
-    by_size: dict[int, list[int]] = {}
-    for k, s in enumerate(structures):
-        by_size.setdefault(s.natoms, []).append(k)
-    groups = []
-    for n, members in sorted(by_size.items()):
-        atoms = torch.from_numpy(np.stack([np.arange(offsets[k], offsets[k] + n) for k in members]))
-        jac = torch.from_numpy(np.stack([dense_jacobian(n, ld, per[k]) for k in members]))
-        forces = torch.from_numpy(np.stack([np.asarray(structures[k].forces, dtype=np.float64).reshape(-1)
-                                            for k in members]))
-        groups.append(SizeGroup(atoms, jac, forces))
-    return ForceData(features, row_of_atom, int(offsets[-1]), ld, groups)
+    return ForceData(features, order, row_of_atom, len(species_of_atom), ld, groups)
 
 
 def energies_and_forces(model: AenetModel, data: ForceData, create_graph: bool):
-    """Structure energies (S,) and per-group forces [(S_g, n·3)], differentiable in the
-    parameters when ``create_graph``."""
+    """Structure energies (S,) and per-group forces [(S_g, n·3)] in ``data``'s (sorted)
+    order, differentiable in the parameters when ``create_graph``."""
     feats = data.features
     inputs = [g.detach().requires_grad_(True) for g in feats.descriptors]
     energies = torch.zeros(feats.nstructures, dtype=torch.float64)
@@ -147,9 +156,10 @@ def energies_and_forces(model: AenetModel, data: ForceData, create_graph: bool):
             energies = energies.index_add(0, feats.structure_of_row[t], e)
             (g,) = torch.autograd.grad(e.sum(), inputs[t], create_graph=create_graph)
             dedg = dedg.index_put((data.row_of_atom[t],), torch.nn.functional.pad(g, (0, data.row_length - g.shape[1])))
+    blocks = torch.split(dedg, [g.nstructures * g.natoms for g in data.groups])
     forces = []
-    for group in data.groups:
-        s, n = group.atoms.shape
-        d = dedg[group.atoms].reshape(s, 1, n * data.row_length)
-        forces.append(-torch.bmm(d, group.jacobian).reshape(s, n * 3))
+    for group, d in zip(data.groups, blocks):
+        s, n = group.nstructures, group.natoms
+        d = d.reshape(s, 1, n * data.row_length).to(group.jacobian.dtype)
+        forces.append(-torch.bmm(d, group.jacobian).reshape(s, n * 3).to(torch.float64))
     return energies, forces

@@ -74,14 +74,15 @@ class Run:
         """One cached ``ForceData`` if its Jacobians fit ``forces.jacobian_memory_gb``, else
         chunks whose derivatives are recomputed each time they are used."""
         ld = max(m.descriptor.size for m in self.model.species_models)
-        need = jacobian_bytes(structures, ld)
+        dtype = self.config.forces.jacobian_dtype
+        need = jacobian_bytes(structures, ld, dtype)
         budget = self.config.forces.jacobian_memory_gb * 1e9
         if need <= budget:
-            return [force_data(self.model, structures, self.pool)]
+            return [force_data(self.model, structures, self.pool, dtype)]
         print(f"forces: the descriptor Jacobians need {need / 1e9:.2f} GB > forces.jacobian_memory_gb "
               f"= {self.config.forces.jacobian_memory_gb:g}; recomputing them in chunks of {FORCE_CHUNK} "
               "structures every evaluation (slower)", flush=True)
-        return [lambda part=structures[k:k + FORCE_CHUNK]: force_data(self.model, part, self.pool)
+        return [lambda part=structures[k:k + FORCE_CHUNK]: force_data(self.model, part, self.pool, dtype)
                 for k in range(0, len(structures), FORCE_CHUNK)]
 
     def _taylor_features(self, epoch: int):

@@ -124,6 +124,14 @@ class NativeHandle:
             library().taylorann_destroy(self._ptr)
             self._ptr = None
 
+    def reference_energies(self) -> list[float]:
+        out = []
+        for k in range(len(self.species)):
+            e = ctypes.c_double()
+            _check(library().taylorann_reference_energy(self._ptr, k, ctypes.byref(e)))
+            out.append(e.value)
+        return out
+
     def num_features(self, species: int) -> int:
         n = ctypes.c_int()
         _check(library().taylorann_num_features(self._ptr, species, ctypes.byref(n)))
@@ -144,14 +152,24 @@ class NativeHandle:
             return StructureFeatures(G)
         capacity = n * n  # always enough: one block per (centre, atom) pair at most
         count = ctypes.c_int64()
-        centre = np.zeros(capacity, dtype=np.int32)
-        atom = np.zeros(capacity, dtype=np.int32)
-        values = np.zeros((capacity, ld, 3))
+        centre = np.empty(capacity, dtype=np.int32)
+        atom = np.empty(capacity, dtype=np.int32)
+        values = np.empty((capacity, ld, 3))  # the library fills every block it reports
         _check(library().taylorann_features_periodic(
             self._ptr, n, _ptr(x, _DP), _ptr(sp, _IP), _ptr(cell, _DP), _ptr(pbc, _IP), ld, _ptr(G, _DP),
             capacity, ctypes.byref(count), _ptr(centre, _IP), _ptr(atom, _IP), _ptr(values, _DP)))
         m = count.value
-        return StructureFeatures(G, centre[:m].copy(), atom[:m].copy(), values[:m].copy())
+        return StructureFeatures(G, centre[:m], atom[:m], values[:m])
+
+    def features_dense(self, structure: Structure, G: np.ndarray, J: np.ndarray) -> None:
+        """Descriptors into ``G`` (n, ld) and the whole derivative into ``J`` (n·ld, n·3):
+        ``J[i·ld + f, k·3 + c] = dG[i, f]/dx[k, c]`` (both C-contiguous float64, overwritten)."""
+        x, sp, cell, pbc = structure_arrays(structure, self.species)
+        n, ld = len(sp), G.shape[1]
+        if G.shape != (n, ld) or J.shape != (n * ld, n * 3) or not (G.flags.c_contiguous and J.flags.c_contiguous):
+            raise ValueError(f"features_dense: G must be ({n}, ld) and J ({n}*ld, {n * 3}), C-contiguous")
+        _check(library().taylorann_features_dense(self._ptr, n, _ptr(x, _DP), _ptr(sp, _IP), _ptr(cell, _DP),
+                                                  _ptr(pbc, _IP), ld, _ptr(G, _DP), _ptr(J, _DP)))
 
     def compute(self, structure: Structure):
         """Energy (eV), atomic energies, forces (eV/Å) and virial W_ab = Σ r_a F_b (eV)."""

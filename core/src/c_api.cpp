@@ -24,7 +24,6 @@ struct taylorann_model {
     std::vector<double> energy;   // per centre
     std::vector<double> grad;     // per edge
     std::vector<int> species;     // compute_periodic copy
-    std::vector<double> jac;      // features_periodic: per-edge derivatives
     std::vector<int64_t> block_of_atom;
     taylorann::PeriodicNeighbours periodic;
 };
@@ -268,47 +267,92 @@ int taylorann_features_periodic(taylorann_model *h, int n, const double *x, cons
         require(!values || (n_blocks && block_centre && block_atom && capacity >= 0),
                 "taylorann_features_periodic: derivatives need n_blocks, block_centre and block_atom");
         EdgeBatch &b = build_periodic(h, n, x, species, cell, pbc, "taylorann_features_periodic");
-        if (values) h->jac.resize(b.n_edges() * size_t(ld) * 3);
-        h->model->features(b, ld, G, values ? h->jac.data() : nullptr);
-        if (!values) return;
-        // Sum per-edge derivatives into (centre, atom) blocks: vec_e = x_j - x_i (+ image).
-        const size_t bs = size_t(ld) * 3;
-        h->block_of_atom.assign(size_t(n), -1);
-        int64_t count = 0;
-        int centre_atom = 0;
-        auto slot = [&](int atom) -> int64_t {
-            int64_t &k = h->block_of_atom[size_t(atom)];
-            if (k < 0) {
-                k = count++;
-                if (k < capacity) {
-                    block_centre[k] = centre_atom;
-                    block_atom[k] = atom;
-                    std::fill(values + size_t(k) * bs, values + size_t(k + 1) * bs, 0.0);
-                }
-            }
-            return k;
-        };
-        for (size_t c = 0; c < b.n_centres(); ++c) {
-            const int i = b.centre[c];
-            centre_atom = i;
-            const int64_t own = slot(i);
-            for (int64_t e = b.offset[c]; e < b.offset[c + 1]; ++e) {
-                const int64_t k = slot(b.neighbour[e]);
-                if (own >= capacity || k >= capacity) continue;
-                const double *je = &h->jac[size_t(e) * bs];
-                double *to = values + size_t(k) * bs, *from = values + size_t(own) * bs;
-                for (size_t q = 0; q < bs; ++q) {
-                    to[q] += je[q];
-                    from[q] -= je[q];
-                }
-            }
-            h->block_of_atom[size_t(i)] = -1;
-            for (int64_t e = b.offset[c]; e < b.offset[c + 1]; ++e) h->block_of_atom[size_t(b.neighbour[e])] = -1;
+        if (!values) {
+            h->model->features(b, ld, G, nullptr);
+            return;
         }
-        *n_blocks = count;
-        if (count > capacity)
-            fail(TAYLORANN_ERR_CAPACITY, "taylorann_features_periodic: " + std::to_string(count) +
+        // (centre, atom) blocks: vec_e = x_j - x_i (+ image), so dG/dx_j += J_e, dG/dx_i -= J_e
+        struct Blocks final : taylorann::Model::JacobianSink {
+            const EdgeBatch &b;
+            size_t bs;
+            int64_t capacity, count = 0;
+            int *centre_of, *atom_of;
+            double *values;
+            std::vector<int64_t> &slot;
+            Blocks(const EdgeBatch &b, int ld, int64_t capacity, int *c, int *a, double *v, std::vector<int64_t> &s)
+                : b(b), bs(size_t(ld) * 3), capacity(capacity), centre_of(c), atom_of(a), values(v), slot(s) {}
+            int64_t block(int centre, int atom) {
+                int64_t &k = slot[size_t(atom)];
+                if (k < 0) {
+                    k = count++;
+                    if (k < capacity) {
+                        centre_of[k] = centre;
+                        atom_of[k] = atom;
+                        std::fill(values + size_t(k) * bs, values + size_t(k + 1) * bs, 0.0);
+                    }
+                }
+                return k;
+            }
+            void centre(size_t c, const double *J) override {
+                const int i = b.centre[c];
+                const int64_t own = block(i, i);
+                for (int64_t e = b.offset[c]; e < b.offset[c + 1]; ++e) {
+                    const int64_t k = block(i, b.neighbour[e]);
+                    if (own >= capacity || k >= capacity) continue;
+                    const double *je = J + size_t(e - b.offset[c]) * bs;
+                    double *to = values + size_t(k) * bs, *from = values + size_t(own) * bs;
+                    for (size_t q = 0; q < bs; ++q) {
+                        to[q] += je[q];
+                        from[q] -= je[q];
+                    }
+                }
+                slot[size_t(i)] = -1;
+                for (int64_t e = b.offset[c]; e < b.offset[c + 1]; ++e) slot[size_t(b.neighbour[e])] = -1;
+            }
+        };
+        h->block_of_atom.assign(size_t(n), -1);
+        Blocks sink(b, ld, capacity, block_centre, block_atom, values, h->block_of_atom);
+        h->model->features(b, ld, G, &sink);
+        *n_blocks = sink.count;
+        if (sink.count > capacity)
+            fail(TAYLORANN_ERR_CAPACITY, "taylorann_features_periodic: " + std::to_string(sink.count) +
                                              " derivative blocks needed, capacity " + std::to_string(capacity));
+    });
+}
+
+int taylorann_features_dense(taylorann_model *h, int n, const double *x, const int *species, const double *cell,
+                             const int *pbc, int ld, double *G, double *J) {
+    return guarded([&] {
+        require(h && x && species && G && J && n >= 0 && ld > 0, "taylorann_features_dense: invalid argument");
+        EdgeBatch &b = build_periodic(h, n, x, species, cell, pbc, "taylorann_features_dense");
+        struct Dense final : taylorann::Model::JacobianSink {
+            const EdgeBatch &b;
+            size_t ld, nn;
+            double *J;
+            std::vector<double> own;
+            Dense(const EdgeBatch &b, int ld, int n, double *J) : b(b), ld(size_t(ld)), nn(size_t(n)), J(J) {}
+            void centre(size_t c, const double *Jc) override {
+                const size_t i = size_t(b.centre[c]), bs = ld * 3, row = nn * 3;
+                double *Ji = J + i * ld * row;  // rows i*ld .. i*ld + ld - 1
+                std::fill(Ji, Ji + ld * row, 0.0);
+                own.assign(bs, 0.0);
+                for (int64_t e = b.offset[c]; e < b.offset[c + 1]; ++e) {
+                    const double *je = Jc + size_t(e - b.offset[c]) * bs;
+                    for (size_t q = 0; q < bs; ++q) own[q] += je[q];
+                    double *col = Ji + 3 * size_t(b.neighbour[e]);
+                    for (size_t f = 0; f < ld; ++f) {
+                        col[f * row] += je[3 * f];
+                        col[f * row + 1] += je[3 * f + 1];
+                        col[f * row + 2] += je[3 * f + 2];
+                    }
+                }
+                double *col = Ji + 3 * i;
+                for (size_t f = 0; f < ld; ++f)
+                    for (int k = 0; k < 3; ++k) col[f * row + k] -= own[3 * f + k];
+            }
+        };
+        Dense sink(b, ld, n, J);
+        h->model->features(b, ld, G, &sink);
     });
 }
 

@@ -390,26 +390,55 @@ private:
 
     // AN = number of angular Chebyshev terms when known at compile time (the
     // accumulators then live in registers), 0 = run-time an_.
+    // Vectorised over the partners b > a of each a: per-pair x, f and w f first, then the
+    // Chebyshev recurrence order by order across the pairs (as the radial sweep).
     template <int AN>
     void angular_forward(double *Ga, double *Gaw) {
         const int nt = AN > 0 ? AN : an_;
         const int na = na_;
-        double T[AN > 0 ? AN : kMaxAng], acc[AN > 0 ? AN : kMaxAng], accw[AN > 0 ? AN : kMaxAng];
+        double acc[AN > 0 ? AN : kMaxAng], accw[AN > 0 ? AN : kMaxAng];
         for (int m = 0; m < nt; ++m) acc[m] = accw[m] = 0.0;
+        double *px = px_.data(), *pf = pf_.data(), *pw = pw_.data(), *tp = ptp_.data(), *tc = ptc_.data();
+        const double sc = ang_scale_, sh = ang_shift_;
         for (int a = 0; a < na; ++a) {
             const double ua0 = aux_[a], ua1 = auy_[a], ua2 = auz_[a], fa = afc_[a], wa = aw_[a];
-            for (int b = a + 1; b < na; ++b) {
-                const double c = ua0 * aux_[b] + ua1 * auy_[b] + ua2 * auz_[b];
-                const double f = fa * afc_[b];
-                const double wf = wa * aw_[b] * f;
-                const double x = ang_scale_ * c + ang_shift_;
-                T[0] = 1.0;
-                if (nt > 1) T[1] = x;
-                for (int m = 2; m < nt; ++m) T[m] = 2.0 * x * T[m - 1] - T[m - 2];
-                for (int m = 0; m < nt; ++m) {
-                    acc[m] += f * T[m];
-                    accw[m] += wf * T[m];
+            const int nb = na - a - 1;
+            const double *bx = &aux_[a + 1], *by = &auy_[a + 1], *bz = &auz_[a + 1], *bf = &afc_[a + 1],
+                         *bw = &aw_[a + 1];
+            double s0 = 0.0, sw0 = 0.0, s1 = 0.0, sw1 = 0.0;
+#pragma omp simd reduction(+ : s0, sw0, s1, sw1)
+            for (int q = 0; q < nb; ++q) {
+                const double x = sc * (ua0 * bx[q] + ua1 * by[q] + ua2 * bz[q]) + sh;
+                const double f = fa * bf[q];
+                const double wf = wa * bw[q] * f;
+                px[q] = x;
+                pf[q] = f;
+                pw[q] = wf;
+                tp[q] = 1.0;
+                tc[q] = x;
+                s0 += f;
+                sw0 += wf;
+                s1 += f * x;
+                sw1 += wf * x;
+            }
+            acc[0] += s0;
+            accw[0] += sw0;
+            if (nt > 1) {
+                acc[1] += s1;
+                accw[1] += sw1;
+            }
+            for (int m = 2; m < nt; ++m) {
+                double s = 0.0, sw = 0.0;
+#pragma omp simd reduction(+ : s, sw)
+                for (int q = 0; q < nb; ++q) {
+                    const double T = 2.0 * px[q] * tc[q] - tp[q];
+                    tp[q] = tc[q];
+                    tc[q] = T;
+                    s += pf[q] * T;
+                    sw += pw[q] * T;
                 }
+                acc[m] += s;
+                accw[m] += sw;
             }
         }
         for (int m = 0; m < nt; ++m) {
@@ -418,63 +447,88 @@ private:
         }
     }
 
+    // Vectorised like angular_forward: for each a, the partners b > a in one sweep per
+    // order (T_m, dT_m/dx = m U_{m-1} by recurrence across the pairs); the partners'
+    // gradients accumulate in angular-index arrays, scattered to the neighbours at the end.
     template <int AN>
     void angular_backward(Neighbours &nb, const double *a_a, const double *b_a) {
         const int nt = AN > 0 ? AN : an_;
         const int na = na_;
-        double T[AN > 0 ? AN : kMaxAng], dT[AN > 0 ? AN : kMaxAng], ca[AN > 0 ? AN : kMaxAng],
-            cb[AN > 0 ? AN : kMaxAng];
-        for (int m = 0; m < nt; ++m) {
-            ca[m] = a_a[m];
-            cb[m] = b_a[m];
-        }
+        double *px = px_.data(), *pw = pw_.data(), *tp = ptp_.data(), *tc = ptc_.data();
+        double *up = pup_.data(), *uc = puc_.data(), *S = pS_.data(), *Sp = pSp_.data();
+        double *gx = agx_.data(), *gy = agy_.data(), *gz = agz_.data();
+        for (int b = 0; b < na; ++b) gx[b] = gy[b] = gz[b] = 0.0;
+        const double sc = ang_scale_, sh = ang_shift_;
         for (int a = 0; a < na; ++a) {
-            const int ja = aidx_[a];
-            double gxa = 0.0, gya = 0.0, gza = 0.0;
             const double ua0 = aux_[a], ua1 = auy_[a], ua2 = auz_[a];
             const double fa = afc_[a], dfa = adfc_[a], wa = aw_[a], ia = ainv_[a];
-            for (int b = a + 1; b < na; ++b) {
-                const double ub0 = aux_[b], ub1 = auy_[b], ub2 = auz_[b];
-                const double c = ua0 * ub0 + ua1 * ub1 + ua2 * ub2;
-                const double wab = wa * aw_[b];
-                const double x = ang_scale_ * c + ang_shift_;
-                // T_m(x) and dT_m/dx = m U_{m-1}(x)
-                T[0] = 1.0;
-                dT[0] = 0.0;
-                if (nt > 1) {
-                    T[1] = x;
-                    dT[1] = 1.0;
-                }
-                double Um2 = 1.0, Um1 = 2.0 * x;
-                for (int m = 2; m < nt; ++m) {
-                    T[m] = 2.0 * x * T[m - 1] - T[m - 2];
-                    dT[m] = m * Um1;
-                    const double U = 2.0 * x * Um1 - Um2;
-                    Um2 = Um1;
-                    Um1 = U;
-                }
-                double S = 0.0, Sp = 0.0;
-                for (int m = 0; m < nt; ++m) {
-                    const double coef = ca[m] + wab * cb[m];
-                    S += coef * T[m];
-                    Sp += coef * dT[m];
-                }
-                Sp *= ang_scale_;
-                const double fb = afc_[b];
-                const double ff = fa * fb;
-                const double ra = S * dfa * fb, rb = S * fa * adfc_[b];
-                const double pa = ff * Sp * ia, pb = ff * Sp * ainv_[b];
-                const int jb = aidx_[b];
-                gxa += ra * ua0 + pa * (ub0 - c * ua0);
-                gya += ra * ua1 + pa * (ub1 - c * ua1);
-                gza += ra * ua2 + pa * (ub2 - c * ua2);
-                nb.gx[jb] += rb * ub0 + pb * (ua0 - c * ub0);
-                nb.gy[jb] += rb * ub1 + pb * (ua1 - c * ub1);
-                nb.gz[jb] += rb * ub2 + pb * (ua2 - c * ub2);
+            const int nb2 = na - a - 1;
+            const double *bx = &aux_[a + 1], *by = &auy_[a + 1], *bz = &auz_[a + 1], *bw = &aw_[a + 1];
+            const double c0 = a_a[0], d0 = b_a[0];
+#pragma omp simd
+            for (int q = 0; q < nb2; ++q) {
+                const double x = sc * (ua0 * bx[q] + ua1 * by[q] + ua2 * bz[q]) + sh;
+                const double wab = wa * bw[q];
+                px[q] = x;
+                pw[q] = wab;
+                tp[q] = 1.0;  // T_0
+                tc[q] = x;    // T_1
+                up[q] = 1.0;  // U_0
+                uc[q] = 2.0 * x;  // U_1
+                S[q] = c0 + wab * d0;
+                Sp[q] = 0.0;
             }
-            nb.gx[ja] += gxa;
-            nb.gy[ja] += gya;
-            nb.gz[ja] += gza;
+            if (nt > 1) {
+                const double c1 = a_a[1], d1 = b_a[1];
+#pragma omp simd
+                for (int q = 0; q < nb2; ++q) {
+                    const double coef = c1 + pw[q] * d1;
+                    S[q] += coef * tc[q];
+                    Sp[q] += coef;  // dT_1/dx = 1
+                }
+            }
+            for (int m = 2; m < nt; ++m) {
+                const double cm = a_a[m], dm = b_a[m];
+#pragma omp simd
+                for (int q = 0; q < nb2; ++q) {
+                    const double T = 2.0 * px[q] * tc[q] - tp[q];
+                    const double dT = m * uc[q];
+                    const double U = 2.0 * px[q] * uc[q] - up[q];
+                    tp[q] = tc[q];
+                    tc[q] = T;
+                    up[q] = uc[q];
+                    uc[q] = U;
+                    const double coef = cm + pw[q] * dm;
+                    S[q] += coef * T;
+                    Sp[q] += coef * dT;
+                }
+            }
+            const double *bf = &afc_[a + 1], *bdf = &adfc_[a + 1], *binv = &ainv_[a + 1];
+            double *ogx = gx + a + 1, *ogy = gy + a + 1, *ogz = gz + a + 1;
+            double sx = 0.0, sy = 0.0, sz = 0.0;
+#pragma omp simd reduction(+ : sx, sy, sz)
+            for (int q = 0; q < nb2; ++q) {
+                const double ub0 = bx[q], ub1 = by[q], ub2 = bz[q];
+                const double c = ua0 * ub0 + ua1 * ub1 + ua2 * ub2;
+                const double fb = bf[q], ff = fa * fb, spv = Sp[q] * sc;
+                const double ra = S[q] * dfa * fb, rb = S[q] * fa * bdf[q];
+                const double pa = ff * spv * ia, pb = ff * spv * binv[q];
+                sx += ra * ua0 + pa * (ub0 - c * ua0);
+                sy += ra * ua1 + pa * (ub1 - c * ua1);
+                sz += ra * ua2 + pa * (ub2 - c * ua2);
+                ogx[q] += rb * ub0 + pb * (ua0 - c * ub0);
+                ogy[q] += rb * ub1 + pb * (ua1 - c * ub1);
+                ogz[q] += rb * ub2 + pb * (ua2 - c * ub2);
+            }
+            gx[a] += sx;
+            gy[a] += sy;
+            gz[a] += sz;
+        }
+        for (int b = 0; b < na; ++b) {
+            const int j = aidx_[b];
+            nb.gx[j] += gx[b];
+            nb.gy[j] += gy[b];
+            nb.gz[j] += gz[b];
         }
     }
 
@@ -499,7 +553,8 @@ private:
         if (size_t(n) <= cap_) return;
         cap_ = (size_t(n) + size_t(n) / 2 + 16) & ~size_t(3);
         for (auto *v : {&x2_, &fc_, &dfc_, &w_, &tp_, &tc_, &up_, &uc_, &ar_, &ainv_, &aux_, &auy_, &auz_, &afc_,
-                        &adfc_, &aw_})
+                        &adfc_, &aw_, &px_, &pf_, &pw_, &ptp_, &ptc_, &pup_, &puc_, &pS_, &pSp_, &agx_, &agy_,
+                        &agz_})
             v->assign(cap_, 0.0);
         aidx_.assign(cap_, 0);
         gp_.assign(cap_ * size_t(rn_), 0.0);
@@ -512,6 +567,8 @@ private:
     std::vector<double> weights_;
     size_t cap_ = 0;
     std::vector<double> x2_, fc_, dfc_, w_, tp_, tc_, up_, uc_, gp_, zeros_, jt_, jdt_;
+    std::vector<double> px_, pf_, pw_, ptp_, ptc_;  // angular sweeps: per-pair scratch
+    std::vector<double> pup_, puc_, pS_, pSp_, agx_, agy_, agz_;
     std::vector<int> aidx_;
     std::vector<double> ar_, ainv_, aux_, auy_, auz_, afc_, adfc_, aw_;
 };

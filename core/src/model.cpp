@@ -5,7 +5,7 @@
 
 namespace taylorann {
 
-void Model::features(const EdgeBatch &, int, double *, double *) {
+void Model::features(const EdgeBatch &, int, double *, JacobianSink *) {
     fail(TAYLORANN_ERR_UNSUPPORTED, "descriptors and their derivatives need the native (.nn.ascii) backend");
 }
 

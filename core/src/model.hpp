@@ -35,10 +35,16 @@ public:
     double cutoff() const { return cutoff_; }
     // energy[c] of every centre (reference energy included); grad[3e] = dE_total/d vec_e.
     virtual void compute(const EdgeBatch &batch, double *energy, double *grad) = 0;
+    // Receives the derivatives of one centre's descriptors, right after they are computed:
+    // J[((e - offset[c]) * ld + f) * 3 + k] = dG_{c,f} / d vec_e,k for the edges e of centre
+    // c (zero beyond the cut-off); valid only during the call.
+    struct JacobianSink {
+        virtual ~JacobianSink() = default;
+        virtual void centre(size_t c, const double *J) = 0;
+    };
     // Raw descriptors (training features): G[c * ld + f] for f < num_features(species of
-    // centre c); with jac != nullptr also jac[(e * ld + f) * 3 + k] = dG_{c,f}/d vec_e,k for
-    // every edge e of centre c (zero beyond the cut-off). Native backend only.
-    virtual void features(const EdgeBatch &batch, int ld, double *G, double *jac);
+    // centre c), the rest of the row zero; derivatives to `sink` if given. Native only.
+    virtual void features(const EdgeBatch &batch, int ld, double *G, JacobianSink *sink);
     virtual int num_features(int species) const;
     virtual std::string backend_name() const = 0;
 

@@ -102,7 +102,7 @@ public:
 
     int num_features(int species) const override { return pots_.at(size_t(species)).descriptor->size(); }
 
-    void features(const EdgeBatch &batch, int ld, double *G, double *jac) override {
+    void features(const EdgeBatch &batch, int ld, double *G, JacobianSink *sink) override {
         if (ld < max_nsf_)
             fail(TAYLORANN_ERR_ARGUMENT, "features: row length " + std::to_string(ld) + " is below the largest "
                                          "descriptor size " + std::to_string(max_nsf_));
@@ -114,14 +114,21 @@ public:
             double *row = G + c * size_t(ld);
             std::fill(row, row + ld, 0.0);
             d.forward(nb_, row);
-            if (!jac) continue;
-            const int64_t e0 = batch.offset[c], e1 = batch.offset[c + 1];
-            std::fill(jac + size_t(e0) * ld * 3, jac + size_t(e1) * ld * 3, 0.0);
-            jbuf_.resize(size_t(n) * nsf * 3);
-            d.jacobian(nb_, jbuf_.data());
-            for (int k = 0; k < n; ++k)
-                std::copy(&jbuf_[size_t(k) * nsf * 3], &jbuf_[size_t(k + 1) * nsf * 3],
-                          jac + size_t(slot_[k]) * ld * 3);
+            if (!sink) continue;
+            const int64_t ne = batch.offset[c + 1] - batch.offset[c];
+            const size_t bs = size_t(ld) * 3;
+            jedge_.resize(size_t(ne) * bs);
+            if (n == ne && nsf == ld) {  // every edge inside the cut-off: no reordering
+                d.jacobian(nb_, jedge_.data());
+            } else {
+                jbuf_.resize(size_t(n) * nsf * 3);
+                d.jacobian(nb_, jbuf_.data());
+                std::fill(jedge_.begin(), jedge_.end(), 0.0);
+                for (int k = 0; k < n; ++k)
+                    std::copy(&jbuf_[size_t(k) * nsf * 3], &jbuf_[size_t(k + 1) * nsf * 3],
+                              &jedge_[size_t(slot_[k] - batch.offset[c]) * bs]);
+            }
+            sink->centre(c, jedge_.data());
         }
     }
 
@@ -154,7 +161,7 @@ private:
     int max_nsf_ = 0;
     Neighbours nb_;
     std::vector<int64_t> slot_;
-    std::vector<double> G_, x_, dydx_, jbuf_;
+    std::vector<double> G_, x_, dydx_, jbuf_, jedge_;
 };
 
 }  // namespace

@@ -17,6 +17,75 @@ PeriodicNeighbours::~PeriodicNeighbours() {
     delete list_;
 }
 
+// Every ordered pair (i, j + image) within the cut-off by direct enumeration: for small
+// systems (training frames, clusters) much faster than a cell list, which costs about a
+// millisecond per call on a 56-atom cell. For each pair only the images whose plane
+// distance can be inside the cut-off are visited; positions need not be wrapped.
+void PeriodicNeighbours::small_system(int n, const double *x, const double *cell, const bool pbc[3], double cutoff,
+                                      EdgeBatch &batch) {
+    const double rc2 = cutoff * cutoff;
+    double inv[3][3] = {{0, 0, 0}, {0, 0, 0}, {0, 0, 0}};  // fractional = x . inv
+    double reach[3] = {0, 0, 0};                             // cut-off in units of plane spacing
+    if (cell) {
+        const double *a = cell, *b = cell + 3, *c = cell + 6;
+        const double det = a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0]) +
+                           a[2] * (b[0] * c[1] - b[1] * c[0]);
+        // columns of inv are the reciprocal vectors a* = (b x c)/det, ...
+        const double bc[3] = {b[1] * c[2] - b[2] * c[1], b[2] * c[0] - b[0] * c[2], b[0] * c[1] - b[1] * c[0]};
+        const double ca[3] = {c[1] * a[2] - c[2] * a[1], c[2] * a[0] - c[0] * a[2], c[0] * a[1] - c[1] * a[0]};
+        const double ab[3] = {a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]};
+        const double *rec[3] = {bc, ca, ab};
+        for (int k = 0; k < 3; ++k) {
+            double norm2 = 0.0;
+            for (int d = 0; d < 3; ++d) {
+                inv[d][k] = rec[k][d] / det;
+                norm2 += inv[d][k] * inv[d][k];
+            }
+            reach[k] = pbc[k] ? cutoff * std::sqrt(norm2) : 0.0;
+        }
+    }
+    std::vector<double> &frac = frac_;
+    frac.assign(3 * size_t(n), 0.0);
+    if (cell)
+        for (int i = 0; i < n; ++i)
+            for (int k = 0; k < 3; ++k)
+                frac[3 * i + k] = x[3 * i] * inv[0][k] + x[3 * i + 1] * inv[1][k] + x[3 * i + 2] * inv[2][k];
+    batch.centre.resize(n);
+    batch.offset.assign(1, 0);
+    batch.neighbour.clear();
+    batch.vec.clear();
+    for (int i = 0; i < n; ++i) {
+        batch.centre[i] = i;
+        for (int j = 0; j < n; ++j) {
+            int lo[3] = {0, 0, 0}, hi[3] = {0, 0, 0};
+            for (int k = 0; k < 3; ++k) {
+                if (reach[k] == 0.0) continue;
+                const double f = frac[3 * j + k] - frac[3 * i + k];
+                lo[k] = int(std::ceil(-f - reach[k]));
+                hi[k] = int(std::floor(-f + reach[k]));
+            }
+            const double d0 = x[3 * j] - x[3 * i], d1 = x[3 * j + 1] - x[3 * i + 1], d2 = x[3 * j + 2] - x[3 * i + 2];
+            for (int m0 = lo[0]; m0 <= hi[0]; ++m0)
+                for (int m1 = lo[1]; m1 <= hi[1]; ++m1)
+                    for (int m2 = lo[2]; m2 <= hi[2]; ++m2) {
+                        if (i == j && m0 == 0 && m1 == 0 && m2 == 0) continue;
+                        double v0 = d0, v1 = d1, v2 = d2;
+                        if (cell) {
+                            v0 += m0 * cell[0] + m1 * cell[3] + m2 * cell[6];
+                            v1 += m0 * cell[1] + m1 * cell[4] + m2 * cell[7];
+                            v2 += m0 * cell[2] + m1 * cell[5] + m2 * cell[8];
+                        }
+                        if (v0 * v0 + v1 * v1 + v2 * v2 > rc2) continue;
+                        batch.neighbour.push_back(j);
+                        batch.vec.push_back(v0);
+                        batch.vec.push_back(v1);
+                        batch.vec.push_back(v2);
+                    }
+        }
+        batch.offset.push_back(int64_t(batch.neighbour.size()));
+    }
+}
+
 void PeriodicNeighbours::build(int n, const double *x, const double *cell, const bool periodic[3],
                                double cutoff, EdgeBatch &batch) {
     double box[3][3] = {{0, 0, 0}, {0, 0, 0}, {0, 0, 0}};
@@ -29,6 +98,10 @@ void PeriodicNeighbours::build(int n, const double *x, const double *cell, const
                            box[0][2] * (box[1][0] * box[2][1] - box[1][1] * box[2][0]);
         if (!(std::abs(det) > 1e-12))
             fail(TAYLORANN_ERR_ARGUMENT, "cell is singular (lattice vectors are linearly dependent)");
+    }
+    if (n <= kSmallSystem) {
+        small_system(n, x, cell ? &box[0][0] : nullptr, pbc, cutoff, batch);
+        return;
     }
     VesinOptions options{};
     options.cutoff = cutoff;

@@ -20,8 +20,13 @@ public:
     void build(int n, const double *x, const double *cell, const bool periodic[3], double cutoff,
                EdgeBatch &batch);
 
+    static constexpr int kSmallSystem = 192;  // up to this many atoms: direct enumeration
+
 private:
+    void small_system(int n, const double *x, const double *cell, const bool pbc[3], double cutoff,
+                      EdgeBatch &batch);
     VesinNeighborList *list_;
+    std::vector<double> frac_;
     std::vector<int64_t> count_;
 };
 

@@ -36,7 +36,8 @@ extern "C" {
 /* Bumped whenever a signature or a convention of this header changes. */
 #define TAYLORANN_API_VERSION 2
 /* Version 2 added (nothing changed): TAYLORANN_ERR_CAPACITY, taylorann_create_nnascii_text,
- * taylorann_num_features, taylorann_backend_name, taylorann_features_periodic. */
+ * taylorann_num_features, taylorann_backend_name, taylorann_features_periodic,
+ * taylorann_features_dense. */
 
 enum taylorann_status {
     TAYLORANN_OK = 0,
@@ -120,6 +121,13 @@ TAYLORANN_EXPORT int taylorann_features_periodic(taylorann_model *model, int n, 
                                                  const int *species, const double *cell, const int *pbc,
                                                  int ld, double *G, int64_t capacity, int64_t *n_blocks,
                                                  int *block_centre, int *block_atom, double *values);
+
+/* The same descriptors with the whole derivative as one dense matrix (training frames):
+ *  J [n * ld * n * 3], overwritten: J[((i * ld + f) * n + k) * 3 + c] = dG_{i, f} / dx_{k, c}
+ *  (rows i*ld + f, columns k*3 + c), zero for f >= num_features(species[i]). */
+TAYLORANN_EXPORT int taylorann_features_dense(taylorann_model *model, int n, const double *x,
+                                              const int *species, const double *cell, const int *pbc,
+                                              int ld, double *G, double *J);
 
 /* Evaluate with a host neighbour list (LAMMPS style).
  *  n_all       local + ghost atoms; x[3*n_all] positions (ghosts = periodic images)
