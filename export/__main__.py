@@ -9,6 +9,7 @@ import argparse
 import sys
 
 from trainer.errors import InputFileError
+from trainer.native import NativeError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,6 +24,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print a JSON list instead of text")
     p.add_argument("--legacy-angular", action="store_true",
                    help="pre-2019 ænet angular domain [0, pi] (potentials trained with ænet <= 2.0.3)")
+    p.add_argument("--backend", choices=("native", "torch"), default="native",
+                   help="native: the C++ core that LAMMPS and Tinker run (default); torch: the independent "
+                        "PyTorch evaluator (differentiable reference, slow)")
 
     n = sub.add_parser("nnascii", help="write one <El>.nn.ascii per species from a run, checkpoint or .pt-less source")
     n.add_argument("source", help="training run folder or checkpoint file")
@@ -48,7 +52,8 @@ def main(argv=None) -> int:
         if args.command == "predict":
             from .predict import run_predict
 
-            run_predict(args.potential, args.structures, args.forces, args.json, args.legacy_angular)
+            run_predict(args.potential, args.structures, args.forces, args.json, args.legacy_angular,
+                        backend=args.backend)
         elif args.command == "nnascii":
             from .commands import export_nnascii
 
@@ -70,7 +75,7 @@ def main(argv=None) -> int:
             from .commands import tinker_info
 
             tinker_info()
-    except (InputFileError, ValueError, FileNotFoundError) as exc:
+    except (InputFileError, NativeError, ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

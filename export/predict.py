@@ -9,12 +9,13 @@ import time
 from trainer.evaluate import predict
 from trainer.readers import read_structures
 
-from .loading import load_evaluator
+from .loading import load_evaluator, load_potential
 
 
 def run_predict(potential_paths, structure_paths, forces: bool, as_json: bool, legacy_angular: bool,
-                out=sys.stdout) -> list[dict]:
-    model = load_evaluator(potential_paths, legacy_angular=legacy_angular)
+                out=sys.stdout, backend: str = "native") -> list[dict]:
+    load = load_evaluator if backend == "native" else load_potential
+    model = load(potential_paths, legacy_angular=legacy_angular)
     results = []
     natoms_total = 0
     start = time.perf_counter()

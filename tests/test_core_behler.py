@@ -98,7 +98,7 @@ def test_behler_matches_python_predict(lib, behler_files, tmp_path):
     atoms, species = _atoms()
     e, _, f, _ = Handle(lib, behler_files).compute(atoms.positions, species, atoms.cell.array)
     cmd = [sys.executable, "-m", "export", "predict", "--potential", *map(str, behler_files),
-           "--structures", str(structure(2)), "--forces", "--json"]
+           "--structures", str(structure(2)), "--forces", "--json", "--backend", "torch"]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     ref = json.loads(proc.stdout)[0]

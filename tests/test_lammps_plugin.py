@@ -47,7 +47,7 @@ def test_energy_matches_aenet_predict_out(tmp_path, k):
 def test_forces_match_python_predict(tmp_path):
     files = [structure(k) for k in (1, 2, 3)]
     cmd = [sys.executable, "-m", "export", "predict", "--potential", *map(str, POTENTIAL),
-           "--structures", *map(str, files), "--forces", "--json"]
+           "--structures", *map(str, files), "--forces", "--json", "--backend", "torch"]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     reference = json.loads(proc.stdout)

@@ -23,9 +23,11 @@ def test_reference_has_three_structures():
     assert sorted(REFERENCE) == ["structure-001.xsf", "structure-002.xsf", "structure-003.xsf"]
 
 
-def test_predict_cli_json_matches_aenet():
+@pytest.mark.parametrize("backend", ["native", "torch"])
+def test_predict_cli_json_matches_aenet(backend):
     files = [str(TIO2 / name) for name in sorted(REFERENCE)]
-    proc = run_cli("predict", "--potential", *map(str, POTENTIAL), "--structures", *files, "--json")
+    proc = run_cli("predict", "--potential", *map(str, POTENTIAL), "--structures", *files, "--json",
+                   "--backend", backend)
     assert proc.returncode == 0, proc.stderr
     results = json.loads(proc.stdout)
     assert [r["natoms"] for r in results] == [23, 46, 23]

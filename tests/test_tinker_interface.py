@@ -153,7 +153,7 @@ def structures(tmp_path_factory):
         atoms[name] = ase.io.read(path)  # the file rounds positions: use what predict reads
         files.append(str(path))
     done = subprocess.run([sys.executable, "-m", "export", "predict", "--potential", TI, O,
-                           "--structures", *files, "--forces", "--json"],
+                           "--structures", *files, "--forces", "--json", "--backend", "torch"],
                           capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     entries = json.loads(done.stdout)

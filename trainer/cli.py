@@ -78,6 +78,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     from .config import ConfigError
     from .errors import InputFileError
+    from .native import NativeError
 
     try:
         if args.command == "init":
@@ -90,7 +91,7 @@ def main(argv=None) -> int:
             return _train(args)
         elif args.command == "evaluate":
             _evaluate(args)
-    except (ConfigError, InputFileError, FileExistsError, FileNotFoundError, ValueError) as exc:
+    except (ConfigError, InputFileError, NativeError, FileExistsError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

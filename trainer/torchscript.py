@@ -3,6 +3,11 @@
 Metadata travels in the extra file ``taylorann.json``: ``format_version``, ``species``,
 ``cutoff`` (Å), ``units`` ("metal": Å, eV), ``descriptor`` (per species) and
 ``reference_energies`` (eV).
+
+Format 2 (written for Chebyshev models) adds the method ``energies_and_gradient(species,
+edge_index, edge_vec) -> (energies[N], dE/d edge_vec [E, 3])``, computed without autograd
+(``trainer.explicit``), and the metadata key ``gradient_method``; ``forward`` is the format-1
+contract in both. Format 1 (Behler2011 models, and files written before) is still read.
 """
 
 from __future__ import annotations
@@ -15,9 +20,12 @@ import torch
 
 from .atomic_io import atomic_write_bytes
 from .chebyshev import ChebyshevDescriptor
+from .explicit import ExplicitGradientModel, explicit_supported
 from .model import AenetModel
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+GRADIENT_METHOD = "energies_and_gradient"
 EXTRA_FILE = "taylorann.json"
 
 
@@ -36,8 +44,9 @@ def descriptor_metadata(descriptor: torch.nn.Module) -> dict:
 
 
 def metadata(model: AenetModel) -> dict:
-    return {
-        "format_version": FORMAT_VERSION,
+    explicit = explicit_supported(model)
+    out = {
+        "format_version": 2 if explicit else 1,
         "species": list(model.species),
         "cutoff": model.cutoff,
         "units": "metal",
@@ -47,9 +56,14 @@ def metadata(model: AenetModel) -> dict:
         "networks": {m.species: {"nnodes": list(m.network.nnodes), "activations": list(m.network.codes)}
                      for m in model.species_models},
     }
+    if explicit:
+        out["gradient_method"] = GRADIENT_METHOD
+    return out
 
 
 def script(model: AenetModel) -> torch.jit.ScriptModule:
+    if explicit_supported(model):
+        return torch.jit.script(ExplicitGradientModel(model.eval()).eval())
     return torch.jit.script(model.eval())
 
 
@@ -72,6 +86,7 @@ def load_torchscript(path: str | os.PathLike):
     if not extra[EXTRA_FILE]:
         raise ValueError(f"{path}: TorchScript file lacks the '{EXTRA_FILE}' metadata of a taylorann model")
     meta = json.loads(extra[EXTRA_FILE])
-    if meta.get("format_version") != FORMAT_VERSION:
-        raise ValueError(f"{path}: metadata format_version {meta.get('format_version')}, expected {FORMAT_VERSION}")
+    if meta.get("format_version") not in READABLE_VERSIONS:
+        raise ValueError(f"{path}: metadata format_version {meta.get('format_version')}, expected one of "
+                         f"{', '.join(map(str, READABLE_VERSIONS))}")
     return module, meta

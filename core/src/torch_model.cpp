@@ -48,21 +48,30 @@ public:
         try {
             torch::Tensor species = torch::from_blob(species_buf_.data(), {n}, i64);
             torch::Tensor edge_index = torch::from_blob(index_buf_.data(), {2, ne}, i64);
-            torch::Tensor edge_vec =
-                torch::from_blob(const_cast<double *>(b.vec.data()), {ne, 3}, f64).clone().requires_grad_(true);
             torch::Tensor centres = torch::from_blob(centre_buf_.data(), {int64_t(centre_buf_.size())}, i64);
-            torch::Tensor out = module_.forward({species, edge_index, edge_vec}).toTensor();
-            if (out.dim() != 1 || out.size(0) != n || out.scalar_type() != torch::kFloat64)
-                fail(TAYLORANN_ERR_RUNTIME, path_ + ": model returned a tensor of shape " +
-                                                c10::str(out.sizes()) + " and type " +
-                                                std::string(c10::toString(out.scalar_type())) +
-                                                "; expected float64[" + std::to_string(n) + "]");
-            torch::Tensor mine = out.index_select(0, centres);
-            torch::Tensor total = mine.sum();
-            torch::Tensor g;
-            if (ne > 0 && total.requires_grad())
-                g = torch::autograd::grad({total}, {edge_vec}, {}, false, false, true)[0];
-            mine = mine.contiguous();
+            torch::Tensor out, g;
+            if (explicit_) {  // format 2: energies and dE/d edge_vec in one call, no autograd graph
+                c10::InferenceMode guard;
+                torch::Tensor edge_vec = torch::from_blob(const_cast<double *>(b.vec.data()), {ne, 3}, f64);
+                auto result = method_->operator()({species, edge_index, edge_vec}).toTuple();
+                out = result->elements()[0].toTensor();
+                g = result->elements()[1].toTensor();
+                check_energies(out, n);
+                if (g.dim() != 2 || g.size(0) != ne || g.size(1) != 3 || g.scalar_type() != torch::kFloat64)
+                    fail(TAYLORANN_ERR_RUNTIME, path_ + ": energies_and_gradient returned a gradient of shape " +
+                                                    c10::str(g.sizes()) + "; expected float64[" +
+                                                    std::to_string(ne) + ", 3]");
+                // edges start at centres only, so all of g belongs to the centres' energies
+            } else {  // format 1: autograd through the model
+                torch::Tensor edge_vec =
+                    torch::from_blob(const_cast<double *>(b.vec.data()), {ne, 3}, f64).clone().requires_grad_(true);
+                out = module_.forward({species, edge_index, edge_vec}).toTensor();
+                check_energies(out, n);
+                torch::Tensor total = out.index_select(0, centres).sum();
+                if (ne > 0 && total.requires_grad())
+                    g = torch::autograd::grad({total}, {edge_vec}, {}, false, false, true)[0];
+            }
+            torch::Tensor mine = out.index_select(0, centres).contiguous();
             std::copy(mine.data_ptr<double>(), mine.data_ptr<double>() + mine.numel(), energy);
             if (g.defined()) {
                 g = g.contiguous();
@@ -78,6 +87,13 @@ public:
     }
 
 private:
+    void check_energies(const torch::Tensor &out, int64_t n) const {
+        if (out.dim() != 1 || out.size(0) != n || out.scalar_type() != torch::kFloat64)
+            fail(TAYLORANN_ERR_RUNTIME, path_ + ": model returned a tensor of shape " + c10::str(out.sizes()) +
+                                            " and type " + std::string(c10::toString(out.scalar_type())) +
+                                            "; expected float64[" + std::to_string(n) + "]");
+    }
+
     void read_metadata(const std::string &text) {
         const std::string origin = path_ + ": extra file taylorann.json";
         if (text.empty())
@@ -86,8 +102,18 @@ private:
         const Json meta = parse_json(text, origin);
         if (meta.kind != Json::Object) fail(TAYLORANN_ERR_FORMAT, origin + ": expected a JSON object");
         const Json *version = meta.find("format_version");
-        if (!version || version->kind != Json::Number || version->number != 1.0)
-            fail(TAYLORANN_ERR_FORMAT, origin + ": key 'format_version' must be 1");
+        if (!version || version->kind != Json::Number || (version->number != 1.0 && version->number != 2.0))
+            fail(TAYLORANN_ERR_FORMAT, origin + ": key 'format_version' must be 1 or 2");
+        if (version->number == 2.0) {
+            const Json *method = meta.find("gradient_method");
+            if (!method || method->kind != Json::String)
+                fail(TAYLORANN_ERR_FORMAT, origin + ": format 2 needs the key 'gradient_method' (a method name)");
+            auto found = module_.find_method(method->string);
+            if (!found)
+                fail(TAYLORANN_ERR_FORMAT, path_ + ": format-2 model lacks its method '" + method->string + "'");
+            method_ = std::make_unique<torch::jit::Method>(*found);
+            explicit_ = true;
+        }
         const Json *sp = meta.find("species");
         if (!sp || sp->kind != Json::Array || sp->array.empty())
             fail(TAYLORANN_ERR_FORMAT, origin + ": key 'species' must be a non-empty list of element symbols");
@@ -118,6 +144,8 @@ private:
 
     std::string path_;
     torch::jit::Module module_;
+    std::unique_ptr<torch::jit::Method> method_;
+    bool explicit_ = false;
     std::vector<int64_t> species_buf_, index_buf_, centre_buf_;
 };
 

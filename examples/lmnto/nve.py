@@ -24,15 +24,12 @@ import json
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 SPECIES = ["Li", "Mo", "Ni", "Ti", "O"]
 START = HERE / "data" / "lmnto224_start.extxyz"

@@ -12,14 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-for p in (ROOT, HERE):
-    if str(p) not in sys.path:
-        sys.path.insert(0, str(p))
 
 from splits import REFERENCE_ENERGIES, write_splits  # noqa: E402
 

@@ -30,7 +30,6 @@ import argparse
 import json
 import math
 import shutil
-import sys
 import time
 from pathlib import Path
 
@@ -38,8 +37,6 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 DATA = HERE / "data"
 DESCRIPTOR = {"type": "chebyshev", "radial_cutoff": 6.0, "radial_order": 18, "angular_cutoff": 4.0,
