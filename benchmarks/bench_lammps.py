@@ -50,7 +50,10 @@ the model's, not the plugin's.
 Usage (after `pip install .`; do not run while something compiles, the machine has 2 cores):
 
     OMP_NUM_THREADS=1 python benchmarks/bench_lammps.py [--repeats 3] [--backends native torch]
-        [--sizes 224 1792 10080 25088] [--out benchmarks/results.json]
+        [--sizes 224 1792 10080 25088] [--threads 1 2] [--out benchmarks/results.json]
+
+Backends are interleaved per size and thread count, and each such block prints the
+torch/native ratio of the minima and of the medians.
 """
 
 from __future__ import annotations
@@ -163,12 +166,12 @@ run {steps}
 """
 
 
-def run_once(work: Path, pair_coeff: str, n: int, steps: int, np_: int) -> float:
+def run_once(work: Path, pair_coeff: str, n: int, steps: int, np_: int, threads: int = 1) -> float:
     (work / "in.lmp").write_text(lammps_input(pair_coeff, REPLICATE[n], steps))
     cmd = [shutil.which("lmp"), "-in", "in.lmp", "-log", "none"]
     if np_ > 1:
         cmd = [shutil.which("mpirun"), "-np", str(np_)] + cmd
-    env = dict(os.environ, OMP_NUM_THREADS="1")
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
     out = subprocess.run(cmd, cwd=work, capture_output=True, text=True, env=env, timeout=3600)
     if out.returncode != 0:
         raise RuntimeError(out.stdout[-3000:] + out.stderr[-3000:])
@@ -186,8 +189,10 @@ def main() -> None:
     ap.add_argument("--np2", action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--threads", nargs="+", type=int, default=[1],
+                    help="OMP_NUM_THREADS of each measurement (the TorchScript backend's intra-op threads; "
+                         "the native evaluator is single-threaded)")
     args = ap.parse_args()
-    sys.path.insert(0, str(ROOT))
 
     import ase.io
 
@@ -209,24 +214,34 @@ def main() -> None:
         coeffs["torch"] = f"{work / 'lmnto.pt'} " + " ".join(SPECIES)
 
     results = []
-    for backend in args.backends:
-        for n in args.sizes:
-            steps = max(5, min(200, int(2.0e6 / n / (1 if backend == "native" else 8))))
-            times = [run_once(work, coeffs[backend], n, steps, 1) for _ in range(args.repeats)]
-            row = {"backend": backend, "atoms": n, "ranks": 1, "steps": steps,
-                   "min_us": min(times), "median_us": statistics.median(times)}
+    for n in args.sizes:  # backends interleaved per size: their ratio is measured in one run
+        for threads in args.threads:
+            rows = {}
+            for backend in args.backends:
+                steps = max(5, min(200, int(2.0e6 / n / (1 if backend == "native" else 8))))
+                times = [run_once(work, coeffs[backend], n, steps, 1, threads) for _ in range(args.repeats)]
+                rows[backend] = {"backend": backend, "atoms": n, "ranks": 1, "threads": threads, "steps": steps,
+                                 "min_us": min(times), "median_us": statistics.median(times)}
+                results.append(rows[backend])
+                print(json.dumps(rows[backend]), flush=True)
+            if "native" in rows and "torch" in rows:
+                ratio = {"ratio": "torch/native", "atoms": n, "threads": threads,
+                         "min": rows["torch"]["min_us"] / rows["native"]["min_us"],
+                         "median": rows["torch"]["median_us"] / rows["native"]["median_us"]}
+                results.append(ratio)
+                print(json.dumps(ratio), flush=True)
+    if args.np2:
+        big = [s for s in args.sizes if s >= 10000]
+        for backend in args.backends if big else []:
+            n = max(big)
+            one = next(r for r in results if r.get("backend") == backend and r["atoms"] == n and r["ranks"] == 1
+                       and r["threads"] == 1)
+            times = [run_once(work, coeffs[backend], n, one["steps"], 2) for _ in range(args.repeats)]
+            row = {"backend": backend, "atoms": n, "ranks": 2, "threads": 1, "steps": one["steps"],
+                   "min_us": min(times), "median_us": statistics.median(times),
+                   "speedup_vs_np1_min": one["min_us"] / min(times)}
             results.append(row)
             print(json.dumps(row), flush=True)
-        if args.np2:
-            n = max(s for s in args.sizes if s >= 10000) if any(s >= 10000 for s in args.sizes) else None
-            if n:
-                steps = next(r["steps"] for r in results if r["backend"] == backend and r["atoms"] == n)
-                times = [run_once(work, coeffs[backend], n, steps, 2) for _ in range(args.repeats)]
-                one = next(r for r in results if r["backend"] == backend and r["atoms"] == n and r["ranks"] == 1)
-                row = {"backend": backend, "atoms": n, "ranks": 2, "steps": steps, "min_us": min(times),
-                       "median_us": statistics.median(times), "speedup_vs_np1_min": one["min_us"] / min(times)}
-                results.append(row)
-                print(json.dumps(row), flush=True)
     if args.out:
         args.out.write_text(json.dumps(results, indent=1) + "\n")
 

@@ -390,10 +390,115 @@ private:
 
     // AN = number of angular Chebyshev terms when known at compile time (the
     // accumulators then live in registers), 0 = run-time an_.
+    // Two strategies for the angular pairs: pair by pair with the order's accumulators in
+    // registers (few neighbours inside angular_Rc, e.g. oxides at 3.5 Å), or vectorised over
+    // the partners of each neighbour (many, e.g. 5 Å); kSweepFrom is where the second wins.
+    static constexpr int kSweepFrom = 32;
+
+    template <int AN>
+    void angular_forward(double *Ga, double *Gaw) {
+        if (na_ < kSweepFrom) return angular_forward_pairs<AN>(Ga, Gaw);
+        angular_forward_sweep<AN>(Ga, Gaw);
+    }
+
+    template <int AN>
+    void angular_backward(Neighbours &nb, const double *a_a, const double *b_a) {
+        if (na_ < kSweepFrom) return angular_backward_pairs<AN>(nb, a_a, b_a);
+        angular_backward_sweep<AN>(nb, a_a, b_a);
+    }
+
+    template <int AN>
+    void angular_forward_pairs(double *Ga, double *Gaw) {
+        const int nt = AN > 0 ? AN : an_;
+        const int na = na_;
+        double T[AN > 0 ? AN : kMaxAng], acc[AN > 0 ? AN : kMaxAng], accw[AN > 0 ? AN : kMaxAng];
+        for (int m = 0; m < nt; ++m) acc[m] = accw[m] = 0.0;
+        for (int a = 0; a < na; ++a) {
+            const double ua0 = aux_[a], ua1 = auy_[a], ua2 = auz_[a], fa = afc_[a], wa = aw_[a];
+            for (int b = a + 1; b < na; ++b) {
+                const double c = ua0 * aux_[b] + ua1 * auy_[b] + ua2 * auz_[b];
+                const double f = fa * afc_[b];
+                const double wf = wa * aw_[b] * f;
+                const double x = ang_scale_ * c + ang_shift_;
+                T[0] = 1.0;
+                if (nt > 1) T[1] = x;
+                for (int m = 2; m < nt; ++m) T[m] = 2.0 * x * T[m - 1] - T[m - 2];
+                for (int m = 0; m < nt; ++m) {
+                    acc[m] += f * T[m];
+                    accw[m] += wf * T[m];
+                }
+            }
+        }
+        for (int m = 0; m < nt; ++m) {
+            Ga[m] = acc[m];
+            if (Gaw) Gaw[m] = accw[m];
+        }
+    }
+
+    template <int AN>
+    void angular_backward_pairs(Neighbours &nb, const double *a_a, const double *b_a) {
+        const int nt = AN > 0 ? AN : an_;
+        const int na = na_;
+        double T[AN > 0 ? AN : kMaxAng], dT[AN > 0 ? AN : kMaxAng], ca[AN > 0 ? AN : kMaxAng],
+            cb[AN > 0 ? AN : kMaxAng];
+        for (int m = 0; m < nt; ++m) {
+            ca[m] = a_a[m];
+            cb[m] = b_a[m];
+        }
+        for (int a = 0; a < na; ++a) {
+            const int ja = aidx_[a];
+            double gxa = 0.0, gya = 0.0, gza = 0.0;
+            const double ua0 = aux_[a], ua1 = auy_[a], ua2 = auz_[a];
+            const double fa = afc_[a], dfa = adfc_[a], wa = aw_[a], ia = ainv_[a];
+            for (int b = a + 1; b < na; ++b) {
+                const double ub0 = aux_[b], ub1 = auy_[b], ub2 = auz_[b];
+                const double c = ua0 * ub0 + ua1 * ub1 + ua2 * ub2;
+                const double wab = wa * aw_[b];
+                const double x = ang_scale_ * c + ang_shift_;
+                // T_m(x) and dT_m/dx = m U_{m-1}(x)
+                T[0] = 1.0;
+                dT[0] = 0.0;
+                if (nt > 1) {
+                    T[1] = x;
+                    dT[1] = 1.0;
+                }
+                double Um2 = 1.0, Um1 = 2.0 * x;
+                for (int m = 2; m < nt; ++m) {
+                    T[m] = 2.0 * x * T[m - 1] - T[m - 2];
+                    dT[m] = m * Um1;
+                    const double U = 2.0 * x * Um1 - Um2;
+                    Um2 = Um1;
+                    Um1 = U;
+                }
+                double S = 0.0, Sp = 0.0;
+                for (int m = 0; m < nt; ++m) {
+                    const double coef = ca[m] + wab * cb[m];
+                    S += coef * T[m];
+                    Sp += coef * dT[m];
+                }
+                Sp *= ang_scale_;
+                const double fb = afc_[b];
+                const double ff = fa * fb;
+                const double ra = S * dfa * fb, rb = S * fa * adfc_[b];
+                const double pa = ff * Sp * ia, pb = ff * Sp * ainv_[b];
+                const int jb = aidx_[b];
+                gxa += ra * ua0 + pa * (ub0 - c * ua0);
+                gya += ra * ua1 + pa * (ub1 - c * ua1);
+                gza += ra * ua2 + pa * (ub2 - c * ua2);
+                nb.gx[jb] += rb * ub0 + pb * (ua0 - c * ub0);
+                nb.gy[jb] += rb * ub1 + pb * (ua1 - c * ub1);
+                nb.gz[jb] += rb * ub2 + pb * (ua2 - c * ub2);
+            }
+            nb.gx[ja] += gxa;
+            nb.gy[ja] += gya;
+            nb.gz[ja] += gza;
+        }
+    }
+
     // Vectorised over the partners b > a of each a: per-pair x, f and w f first, then the
     // Chebyshev recurrence order by order across the pairs (as the radial sweep).
     template <int AN>
-    void angular_forward(double *Ga, double *Gaw) {
+    void angular_forward_sweep(double *Ga, double *Gaw) {
         const int nt = AN > 0 ? AN : an_;
         const int na = na_;
         double acc[AN > 0 ? AN : kMaxAng], accw[AN > 0 ? AN : kMaxAng];
@@ -451,7 +556,7 @@ private:
     // order (T_m, dT_m/dx = m U_{m-1} by recurrence across the pairs); the partners'
     // gradients accumulate in angular-index arrays, scattered to the neighbours at the end.
     template <int AN>
-    void angular_backward(Neighbours &nb, const double *a_a, const double *b_a) {
+    void angular_backward_sweep(Neighbours &nb, const double *a_a, const double *b_a) {
         const int nt = AN > 0 ? AN : an_;
         const int na = na_;
         double *px = px_.data(), *pw = pw_.data(), *tp = ptp_.data(), *tc = ptc_.data();
