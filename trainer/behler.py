@@ -37,9 +37,16 @@ class BehlerDescriptor(torch.nn.Module):
     ``env_index`` maps a model species index to its 0-based position in ``envtypes``.
     """
 
+    kinds: List[int]
+    params: List[List[float]]
+    env: List[List[int]]
+
     def __init__(self, kinds: List[int], params: List[List[float]], env: List[List[int]], env_index: List[int]):
         super().__init__()
         self.size = len(kinds)
+        self.kinds = [int(k) for k in kinds]
+        self.params = [[float(v) for v in p] for p in params]
+        self.env = [[int(v) for v in e] for e in env]
         kinds_t = torch.tensor(kinds, dtype=torch.int64)
         p = torch.tensor(params, dtype=torch.float64).reshape(-1, 4)
         e = torch.tensor(env, dtype=torch.int64).reshape(-1, 2) - 1

@@ -6,20 +6,62 @@ import numpy as np
 import torch
 
 from .batch import Features
+from .behler import BehlerDescriptor, output_order
 from .chebyshev import ChebyshevDescriptor
-from .config import Config
+from .config import Config, ConfigError, SymmetryFunction, from_mapping
+from .presets import PRESETS
 from .model import AenetModel, SpeciesModel
 from .network import ACTIVATION_CODES, AtomicNetwork
+
+
+KIND_CODES = {"G1": 1, "G2": 2, "G3": 3, "G4": 4, "G5": 5}
+
+
+def behler_functions(config: Config) -> dict:
+    """Per species the configured (or preset) symmetry functions as config records."""
+    d = config.descriptor
+    if d.preset is not None:
+        raw = PRESETS[d.preset]()
+        missing = [s for s in config.species if s not in raw]
+        if missing:
+            raise ConfigError(f"descriptor.preset: {d.preset} has no functions for {', '.join(missing)} "
+                              f"(it covers {', '.join(raw)})")
+        return {s: [from_mapping(SymmetryFunction, f, f"descriptor.preset.{s}") for f in raw[s]] for s in config.species}
+    return d.functions
+
+
+def behler_descriptor(functions, species: list[str]) -> BehlerDescriptor:
+    """ænet Behler2011 arrays (envtypes = the model's species) in ænet's output order."""
+    kinds = [KIND_CODES[f.kind] for f in functions]
+    params = []
+    for f in functions:
+        if f.kind == "G1":
+            params.append([f.cutoff, 0.0, 0.0, 0.0])
+        elif f.kind == "G2":
+            params.append([f.cutoff, f.rs, f.eta, 0.0])
+        elif f.kind == "G3":
+            params.append([f.cutoff, f.kappa, 0.0, 0.0])
+        else:
+            params.append([f.cutoff, f.lam, f.zeta, f.eta])
+    env = [[species.index(f.neighbours[0]) + 1, species.index(f.neighbours[1]) + 1 if len(f.neighbours) > 1 else 0]
+           for f in functions]
+    order = output_order(kinds, env, len(species))
+    return BehlerDescriptor([kinds[k] for k in order], [params[k] for k in order], [env[k] for k in order],
+                            list(range(len(species))))
 
 
 def build_model(config: Config) -> AenetModel:
     species = config.species
     d = config.descriptor
     generator = torch.Generator().manual_seed(int(config.seed))
+    functions = behler_functions(config) if d.type == "behler2011" else None
     models = []
     for s in species:
-        descriptor = ChebyshevDescriptor(d.radial_cutoff, d.radial_order, d.angular_cutoff, d.angular_order,
-                                         list(range(len(species))), len(species))
+        if functions is not None:
+            descriptor = behler_descriptor(functions[s], species)
+        else:
+            descriptor = ChebyshevDescriptor(d.radial_cutoff, d.radial_order, d.angular_cutoff, d.angular_order,
+                                             list(range(len(species))), len(species))
         nnodes = [descriptor.size] + list(config.network.hidden) + [1]
         codes = [ACTIVATION_CODES[config.network.activation]] * len(config.network.hidden) + [0]
         network = AtomicNetwork(nnodes, codes)

@@ -45,6 +45,7 @@ taylor:
   delta_per_species: {}           # e.g. {O: 0.01}
   multiple: 10                    # random: displaced structures per reference ("a")
   atoms_per_structure: null       # cartesian: atoms displaced per reference (null = all)
+  displacements: null             # cartesian: single-atom moves (atom, axis, +/-) drawn per reference, the paper's a (null = all)
   axes: [x, y, z]                 # cartesian: directions (each gives +delta and -delta)
   force_threshold: 0.0            # eV/Å: displace only atoms with |F| above
   skip_below: 0.0                 # eV/Å: skip references whose max |F| is below

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import os
 import typing
 from dataclasses import dataclass, field
@@ -30,12 +31,28 @@ class DataConfig:
 
 
 @dataclass
+class SymmetryFunction:
+    """One Behler2011 function of ænet (AENET_FORMAT.md §4.5); lengths in Å."""
+
+    kind: Literal["G1", "G2", "G3", "G4", "G5"]
+    neighbours: list[str]  # one species (G1-G3) or two (G4, G5)
+    cutoff: float
+    eta: float = 0.0  # Å^-2 (G2, G4, G5)
+    rs: float = 0.0  # Å (G2)
+    kappa: float = 0.0  # Å^-1 (G3)
+    lam: float = 1.0  # lambda, +1 or -1 (G4, G5)
+    zeta: float = 1.0  # >= 1 (G4, G5)
+
+
+@dataclass
 class DescriptorConfig:
-    type: Literal["chebyshev"] = "chebyshev"
-    radial_cutoff: float = 6.5
+    type: Literal["chebyshev", "behler2011"] = "chebyshev"
+    radial_cutoff: float = 6.5  # chebyshev keys
     radial_order: int = 20
     angular_cutoff: float = 3.5
     angular_order: int = 2
+    preset: Optional[Literal["morawietz_water"]] = None  # behler2011: a published set (trainer/presets.py)
+    functions: dict[str, list[SymmetryFunction]] = field(default_factory=dict)  # behler2011: per species
 
 
 @dataclass
@@ -51,6 +68,7 @@ class TaylorConfig:
     delta_per_species: dict[str, float] = field(default_factory=dict)
     multiple: int = 10  # random: displaced structures per reference structure
     atoms_per_structure: Optional[int] = None  # cartesian: atoms displaced per reference (None = all eligible)
+    displacements: Optional[int] = None  # cartesian: (atom, axis, ±) moves drawn per reference (paper's a)
     axes: list[Literal["x", "y", "z"]] = field(default_factory=lambda: ["x", "y", "z"])
     force_threshold: float = 0.0  # eV/Å: only atoms with |F| above are displaced
     skip_below: float = 0.0  # eV/Å: skip references whose largest |F| is below (geometry optimisations)
@@ -105,12 +123,13 @@ RANGES = {
     "taylor.delta": (1e-6, 0.5),
     "taylor.multiple": (1, 10000),
     "taylor.atoms_per_structure": (1, None),
+    "taylor.displacements": (1, None),
     "taylor.force_threshold": (0.0, None),
     "taylor.skip_below": (0.0, None),
     "forces.weight": (0.0, None),
     "forces.fraction": (1e-6, 1.0),
     "forces.jacobian_memory_gb": (0.0, None),
-    "training.epochs": (0, None),
+    "training.epochs": (1, None),
     "training.learning_rate": (1e-12, 10.0),
     "training.batch_size": (1, None),
     "training.checkpoint_every": (1, None),
@@ -147,10 +166,12 @@ def _convert(value: Any, tp, key: str):
             raise ConfigError(f"{key}: expected a mapping, got {value!r}")
         return {str(k): _convert(v, args[1], f"{key}.{k}") for k, v in value.items()}
     if dataclasses.is_dataclass(tp):
-        return _build(tp, value, key)
+        return from_mapping(tp, value, key)
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{key}: expected a number, got {value!r}")
+        if not math.isfinite(value):
+            raise ConfigError(f"{key}: expected a finite number, got {value!r}")
         return float(value)
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -167,7 +188,7 @@ def _convert(value: Any, tp, key: str):
     raise ConfigError(f"{key}: unsupported type {_type_name(tp)}")
 
 
-def _build(cls, raw: Any, prefix: str):
+def from_mapping(cls, raw: Any, prefix: str):
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
@@ -198,11 +219,39 @@ def _build(cls, raw: Any, prefix: str):
     return cls(**values)
 
 
+def _check_behler(d: DescriptorConfig, species: list[str]) -> None:
+    if (d.preset is None) == (not d.functions):
+        raise ConfigError("descriptor: type behler2011 needs exactly one of 'preset' or 'functions'")
+    if d.preset is not None:
+        return
+    missing = [s for s in species if s not in d.functions]
+    extra = [s for s in d.functions if s not in species]
+    if missing or extra:
+        raise ConfigError(f"descriptor.functions: one list per species of data.reference_energies "
+                          f"({', '.join(species)}); missing: {', '.join(missing) or '-'}, unknown: {', '.join(extra) or '-'}")
+    for sp, funcs in d.functions.items():
+        if not funcs:
+            raise ConfigError(f"descriptor.functions.{sp}: needs at least one function")
+        for k, f in enumerate(funcs):
+            key = f"descriptor.functions.{sp}[{k}]"
+            want = 1 if f.kind in ("G1", "G2", "G3") else 2
+            if len(f.neighbours) != want or any(n not in species for n in f.neighbours):
+                raise ConfigError(f"{key}.neighbours: {f.kind} takes {want} species of "
+                                  f"{', '.join(species)}, got {f.neighbours}")
+            if not (f.cutoff > 0.0 and f.eta >= 0.0 and f.zeta >= 1.0 and f.lam in (-1.0, 1.0)):
+                raise ConfigError(f"{key}: expected cutoff > 0, eta >= 0, zeta >= 1 and lam = +1 or -1; got "
+                                  f"cutoff {f.cutoff}, eta {f.eta}, zeta {f.zeta}, lam {f.lam}")
+
+
 def _check(config: Config) -> None:
     if not config.data.reference_energies:
         raise ConfigError("data.reference_energies: give the free-atom energy of every species")
     d = config.descriptor
-    if d.angular_order >= 0 and d.angular_cutoff > d.radial_cutoff:
+    if d.type == "behler2011":
+        _check_behler(d, config.species)
+    elif d.preset is not None or d.functions:
+        raise ConfigError("descriptor: 'preset' and 'functions' belong to type behler2011")
+    if d.type == "chebyshev" and d.angular_order >= 0 and d.angular_cutoff > d.radial_cutoff:
         raise ConfigError("descriptor.angular_cutoff must not exceed descriptor.radial_cutoff (ænet uses a stale "
                           "species weight otherwise, AENET_FORMAT.md §7.5)")
     if not config.network.hidden or min(config.network.hidden) < 1:
@@ -216,7 +265,7 @@ def _check(config: Config) -> None:
 
 
 def config_from_dict(raw: dict) -> Config:
-    config = _build(Config, raw, "")
+    config = from_mapping(Config, raw, "")
     _check(config)
     return config
 

@@ -83,16 +83,25 @@ def setup_section(model: SpeciesModel) -> SetupSection:
                             s.sfparam.copy(), s.sfenv.copy(), s.neval, info.get("sfval_min", s.sfval_min).copy(),
                             info.get("sfval_max", s.sfval_max).copy(), mean, meansq)
     d = model.descriptor
-    if not isinstance(d, ChebyshevDescriptor):
-        raise ValueError("only Chebyshev set-ups can be written for trained models")
     nsf = d.size
-    sfparam = np.zeros((4, nsf))
-    sfparam[:, 0] = [d.radial_cutoff, d.radial_order, d.angular_cutoff, d.angular_order]
+    if isinstance(d, ChebyshevDescriptor):
+        sftype, name, rc_max = "Chebyshev", "taylorann_Chebyshev_descriptor", max(d.radial_cutoff, d.angular_cutoff)
+        sf = np.zeros(nsf, dtype=np.int64)
+        sfparam = np.zeros((4, nsf))
+        sfparam[:, 0] = [d.radial_cutoff, d.radial_order, d.angular_cutoff, d.angular_order]
+        sfenv = np.zeros((2, nsf), dtype=np.int64)
+    elif isinstance(d, BehlerDescriptor):  # written in ænet's output order: file order = output order
+        sftype, name, rc_max = "Behler2011", "taylorann_Behler2011_descriptor", d.cutoff
+        sf = np.array(d.kinds, dtype=np.int64)
+        sfparam = np.array(d.params, dtype=np.float64).T.copy()
+        sfenv = np.array(d.env, dtype=np.int64).T.copy()
+    else:
+        raise ValueError(f"{model.species}: no .nn.ascii set-up for descriptor {type(d).__name__}")
     return SetupSection(
-        description=info.get("description", "taylorann_Chebyshev_descriptor"),
+        description=info.get("description", name),
         atomtype=model.species, envtypes=list(model.envtypes), rc_min=float(info.get("rc_min", 0.5)),
-        rc_max=max(d.radial_cutoff, d.angular_cutoff), sftype="Chebyshev", sf=np.zeros(nsf, dtype=np.int64),
-        sfparam=sfparam, sfenv=np.zeros((2, nsf), dtype=np.int64), neval=int(info.get("neval", 0)),
+        rc_max=rc_max, sftype=sftype, sf=sf,
+        sfparam=sfparam, sfenv=sfenv, neval=int(info.get("neval", 0)),
         sfval_min=np.asarray(info.get("sfval_min", mean), dtype=np.float64),
         sfval_max=np.asarray(info.get("sfval_max", mean), dtype=np.float64),
         sfval_avg=mean, sfval_cov=meansq,

@@ -181,6 +181,12 @@ class Run:
                     pred = feature_energies(self.model, feats).numpy()
                 p = Predictions(feats.energy.numpy(), pred, feats.natoms.numpy())
             row.update({f"{name}_{k}": v for k, v in summarize(p).items()})
+        if self.taylor_features is not None:  # is the δ·F signal being fit at all?
+            feats = self.taylor_features
+            with torch.no_grad():
+                pred = feature_energies(self.model, feats).numpy()
+            t = summarize(Predictions(feats.energy.numpy(), pred, feats.natoms.numpy()))
+            row.update({"taylor_energy_rmse": t["energy_rmse"], "taylor_energy_mae": t["energy_mae"]})
         return row
 
     # ------------------------------------------------------------------ the run

@@ -83,12 +83,13 @@ def augment(reference: Structure, config: TaylorConfig, rng: np.random.Generator
         chosen = atoms
         if config.atoms_per_structure is not None and config.atoms_per_structure < len(atoms):
             chosen = np.sort(rng.choice(atoms, size=config.atoms_per_structure, replace=False))
-        for a in chosen:
-            for axis in config.axes:
-                for sign in (1.0, -1.0):
-                    d = np.zeros((reference.natoms, 3))
-                    d[a, AXES[axis]] = sign * delta[a]
-                    out.append(_displaced(reference, d, f"A{a}{axis}{'+' if sign > 0 else '-'}"))
+        moves = [(a, axis, sign) for a in chosen for axis in config.axes for sign in (1.0, -1.0)]
+        if config.displacements is not None and config.displacements < len(moves):
+            moves = [moves[k] for k in np.sort(rng.choice(len(moves), size=config.displacements, replace=False))]
+        for a, axis, sign in moves:
+            d = np.zeros((reference.natoms, 3))
+            d[a, AXES[axis]] = sign * delta[a]
+            out.append(_displaced(reference, d, f"A{a}{axis}{'+' if sign > 0 else '-'}"))
     return out
 
 

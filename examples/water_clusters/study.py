@@ -8,6 +8,18 @@ all: Chebyshev radial order 18 (6.0 Å) and angular order 4 (4.0 Å) → 48 inpu
 
     OMP_NUM_THREADS=1 python examples/water_clusters/study.py --out DIR [--potentials 3] [--epochs 400]
     python examples/water_clusters/study.py --out DIR --quick      # miniature (CI)
+    OMP_NUM_THREADS=1 python examples/water_clusters/study.py --protocol paper --out DIR [--only ...]
+
+``--protocol paper`` runs the seed paper's own settings (methods and Table S1): the Behler–
+Parrinello functions of Morawietz et al. (descriptor preset ``morawietz_water``: 27 for H,
+30 for O), 10-10 tanh networks, L-BFGS for 5,000 epochs with the best test epoch exported,
+10 potentials per scenario; sets of 523 / 1,048 / 2,096 structures evenly spaced along both
+trajectories, each split once at random 90/10 into train_500 / train_1000 / train_2000
+(471 / 943 / 1,886 structures) and its test set; strategy A with δ = 0.03 Å, a = 11 (500)
+and δ = 0.04 Å, a = 32 (1000, 2000); strategy B with δ_max = 0.008 Å, a = 22 (500) and
+δ_max = 0.010 Å, a = 32 (1000, 2000); direct forces on train_500; the δ_max × a scan of B on
+train_500. Labels are GFN2-xTB (the paper's are BLYP-D3). The same validation set as the
+default protocol serves every number.
 
 Data (examples/water_clusters/data, see its README): ``pool.extxyz.gz`` (2 × 1100 frames of
 the 300 K and 800 K training trajectories) and ``validation.extxyz.gz`` (2 × 1000 frames of
@@ -48,6 +60,19 @@ DELTA_B, MULTIPLE_B = 0.008, 22  # strategy B
 SCAN_DELTAS = (0.004, 0.008, 0.016, 0.03)
 SCAN_MULTIPLES = (5, 11, 22)
 MAIN = ("energy_500", "energy_1000", "energy_2000", "taylor_A_500", "taylor_B_500", "forces_500")
+
+# --protocol paper (Cooper et al. 2020, methods and Table S1)
+PAPER = {
+    "descriptor": {"type": "behler2011", "preset": "morawietz_water"},
+    "network": {"hidden": [10, 10], "activation": "tanh"},
+    "epochs": 5000, "potentials": 10,
+    "set_sizes": {"train_500": 523, "train_1000": 1048, "train_2000": 2096},  # 90 % = 471 / 943 / 1886
+    "split_seed": 2020,
+    "taylor_A": {"train_500": (0.03, 11), "train_1000": (0.04, 32), "train_2000": (0.04, 32)},
+    "taylor_B": {"train_500": (0.008, 22), "train_1000": (0.010, 32), "train_2000": (0.010, 32)},
+}
+PAPER_MAIN = ("energy_500", "energy_1000", "energy_2000", "taylor_A_500", "taylor_B_500", "forces_500",
+              "taylor_A_1000", "taylor_B_1000", "taylor_A_2000", "taylor_B_2000")
 
 
 # ---------------------------------------------------------------------------- data
@@ -100,9 +125,65 @@ def write_splits(folder: Path, quick: bool, data: Path = DATA) -> dict[str, Path
     return paths
 
 
+def write_splits_paper(folder: Path, quick: bool, data: Path = DATA) -> dict[str, Path]:
+    """Per set size one random 90/10 split (seed PAPER["split_seed"]): train_N and test_N files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = folder / ("quick.done" if quick else "paper.done")
+    sizes = {k: (max(8, v // 40) if quick else v) for k, v in PAPER["set_sizes"].items()}
+    paths = {}
+    for name in sizes:
+        paths[name] = folder / f"{name}.extxyz"
+        paths["test_" + name] = folder / f"test_{name}.extxyz"
+    paths["validation"] = folder / "validation.extxyz"
+    if stamp.exists() and all(p.exists() for p in paths.values()):
+        return paths
+    pool = read_frames(Path(data) / "pool.extxyz.gz")
+    validation = read_frames(Path(data) / "validation.extxyz.gz")
+    counts = {}
+    for name, n in sizes.items():
+        frames = [pool[k] for k in np.unique(np.linspace(0, len(pool) - 1, n).round().astype(int))]
+        rng = np.random.default_rng([PAPER["split_seed"], n])
+        order = rng.permutation(len(frames))
+        ntest = int(round(0.1 * len(frames)))
+        test, train = sorted(order[:ntest]), sorted(order[ntest:])
+        paths[name].write_text("".join(frames[k] for k in train))
+        paths["test_" + name].write_text("".join(frames[k] for k in test))
+        counts[name], counts["test_" + name] = len(train), len(test)
+    paths["validation"].write_text("".join(validation[::84] if quick else validation))
+    counts["validation"] = len(validation[::84] if quick else validation)
+    for other in folder.glob("*.done"):
+        other.unlink()
+    stamp.write_text(json.dumps(counts))
+    return paths
+
+
 # ---------------------------------------------------------------------------- scenarios
 def scan_name(delta: float, multiple: int) -> str:
     return f"taylor_B_500_d{delta:g}_a{multiple}"
+
+
+def scenarios_paper(quick: bool) -> dict[str, dict]:
+    """Table S1 of the seed paper; the scan of Fig. 4 as in the default protocol."""
+    out = {}
+    for n in ("500", "1000", "2000"):
+        train = f"train_{n}"
+        out[f"energy_{n}"] = {"train": train, "mode": "energy"}
+        d, a = PAPER["taylor_A"][train]
+        out[f"taylor_A_{n}"] = {"train": train, "mode": "taylor",
+                                "taylor": {"strategy": "cartesian", "delta": d, "displacements": a}}
+        d, a = PAPER["taylor_B"][train]
+        out[f"taylor_B_{n}"] = {"train": train, "mode": "taylor", "run": scan_name(d, a) if n == "500" else None,
+                                "taylor": {"strategy": "random", "delta": d, "multiple": a}}
+    out["forces_500"] = {"train": "train_500", "mode": "forces"}
+    deltas, multiples = ((0.03,), (5,)) if quick else (SCAN_DELTAS, SCAN_MULTIPLES)
+    for a in multiples:
+        for d in deltas:
+            out[scan_name(d, a)] = {"train": "train_500", "mode": "taylor",
+                                    "taylor": {"strategy": "random", "delta": d, "multiple": a}}
+    for name, s in out.items():
+        if not s.get("run"):
+            s["run"] = name
+    return out
 
 
 def scenarios(quick: bool) -> dict[str, dict]:
@@ -128,18 +209,21 @@ def scenarios(quick: bool) -> dict[str, dict]:
 
 
 def config_dict(run_dir: Path, scenario: dict, splits: dict[str, Path], seed: int, epochs: int,
-                max_seconds: float | None, data: Path = DATA) -> dict:
+                max_seconds: float | None, data: Path = DATA, protocol: str = "default") -> dict:
     taylor = {"sampling": "fixed", **scenario.get("taylor", {})}
     if scenario["mode"] != "taylor":
         taylor = {}
+    paper = protocol == "paper"
+    test = splits["test_" + scenario["train"]] if paper else splits["test"]
     return {
         "output": str(run_dir), "seed": seed,
-        "data": {"train": [str(splits[scenario["train"]])], "test": [str(splits["test"])],
+        "data": {"train": [str(splits[scenario["train"]])], "test": [str(test)],
                  "reference_energies": reference_energies(data)},
-        "descriptor": dict(DESCRIPTOR),
-        "network": dict(NETWORK),
+        "descriptor": dict(PAPER["descriptor"] if paper else DESCRIPTOR),
+        "network": dict(PAPER["network"] if paper else NETWORK),
         "training": {"mode": scenario["mode"], "optimizer": "lbfgs", "epochs": epochs,
-                     "checkpoint_every": max(1, min(25, epochs)), "force_metrics_every": max(1, epochs // 4),
+                     "checkpoint_every": max(1, min(100 if paper else 25, epochs)),
+                     "force_metrics_every": max(1, epochs // (10 if paper else 4)),
                      "threads": 1, "max_seconds": max_seconds},
         "taylor": taylor,
         "forces": {"weight": 0.1, "fraction": 1.0},
@@ -338,7 +422,13 @@ def main(argv=None) -> dict:
     parser.add_argument("--data", default=str(DATA), help="folder with pool.extxyz.gz, validation.extxyz.gz, "
                         "provenance.json")
     parser.add_argument("--no-scan", action="store_true", help="skip the δ_max × a scan")
+    parser.add_argument("--protocol", choices=("default", "paper"), default="default",
+                        help="paper: the seed paper's settings (module docstring); default: the earlier study")
     args = parser.parse_args(argv)
+    paper = args.protocol == "paper"
+    if paper:  # the paper's counts unless given explicitly
+        args.potentials = PAPER["potentials"] if "--potentials" not in (argv or []) else args.potentials
+        args.epochs = PAPER["epochs"] if "--epochs" not in (argv or []) else args.epochs
     if args.quick:
         args.potentials = min(args.potentials, 1)
         args.epochs = min(args.epochs, 3)
@@ -347,14 +437,15 @@ def main(argv=None) -> dict:
 
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    splits = write_splits(out / "splits", args.quick, Path(args.data))
-    table = scenarios(args.quick)
+    splits = (write_splits_paper if paper else write_splits)(out / "splits", args.quick, Path(args.data))
+    table = (scenarios_paper if paper else scenarios)(args.quick)
+    main_names = PAPER_MAIN if paper else MAIN
     if args.no_scan:
-        table = {n: s for n, s in table.items() if n in MAIN}
+        table = {n: s for n, s in table.items() if n in main_names}
     todo = [n for n in table if not args.only or n in args.only]
-    # the six main scenarios for every potential first, then the scan (its own potential count)
-    order = [(k, n) for k in range(args.potentials) for n in todo if n in MAIN]
-    order += [(k, n) for k in range(args.scan_potentials) for n in todo if n not in MAIN]
+    # the main scenarios for every potential first, then the scan (its own potential count)
+    order = [(k, n) for k in range(args.potentials) for n in todo if n in main_names]
+    order += [(k, n) for k in range(args.scan_potentials) for n in todo if n not in main_names]
     trained: set = set()
     cache: dict = {}
     for k, name in order:
@@ -364,21 +455,24 @@ def main(argv=None) -> dict:
         trained.add((s["run"], k))
         run_dir = out / "runs" / s["run"] / f"p{k}"
         cap = args.forces_max_seconds if s["mode"] == "forces" and args.forces_max_seconds else args.max_seconds
-        raw = config_dict(run_dir, s, splits, 1000 + k, args.epochs, cap, Path(args.data))
+        raw = config_dict(run_dir, s, splits, 1000 + k, args.epochs, cap, Path(args.data), args.protocol)
         t0 = time.time()
         r = train_one(run_dir, raw, splits["validation"], cache)
         print(f"{name:30s} p{k}: force MAE {r['force_mae']:.4f} eV/Å, energy RMSE {r['energy_rmse']:.3f} "
               f"meV/atom, {r['sec_per_epoch']:.3f} s/epoch, {r['epochs']} epochs ({time.time() - t0:.0f} s)",
               flush=True)
     results, details = collect(out, table)
-    details["settings"] = {"descriptor": DESCRIPTOR, "network": NETWORK, "optimizer": "lbfgs",
+    results["protocol"] = args.protocol
+    details["settings"] = {"protocol": args.protocol, "descriptor": PAPER["descriptor"] if paper else DESCRIPTOR,
+                           "network": PAPER["network"] if paper else NETWORK, "optimizer": "lbfgs",
                            "epochs": args.epochs, "max_seconds": args.max_seconds,
                            "forces_max_seconds": args.forces_max_seconds, "potentials": args.potentials,
                            "scan_potentials": args.scan_potentials,
                            "quick": args.quick, "seeds": [1000 + k for k in range(args.potentials)],
                            "splits": json.loads(next((out / "splits").glob("*.done")).read_text()),
-                           "taylor_A": {"delta": DELTA_A, "atoms_per_structure": ATOMS_A},
-                           "taylor_B": {"delta": DELTA_B, "multiple": MULTIPLE_B},
+                           "taylor_A": PAPER["taylor_A"] if paper else {"delta": DELTA_A,
+                                                                         "atoms_per_structure": ATOMS_A},
+                           "taylor_B": PAPER["taylor_B"] if paper else {"delta": DELTA_B, "multiple": MULTIPLE_B},
                            "forces": {"weight": 0.1}}
     (out / "results.json").write_text(json.dumps(results, indent=1))
     (out / "details.json").write_text(json.dumps(details, indent=1))
