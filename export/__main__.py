@@ -1,6 +1,7 @@
 """``python -m export``: predict with, convert and locate taylorann potentials.
 
-Sub-commands: predict, nnascii, torchscript, tinker-info (``python -m export -h``).
+Sub-commands: predict, nnascii, torchscript, lammps-data, tinker-input, tinker-info
+(``python -m export -h``).
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("-o", "--output", required=True, help="output data file")
     d.add_argument("--species", nargs="+", required=True, help="species of atom types 1, 2, ... (as in pair_coeff)")
 
+    t = sub.add_parser("tinker-input", help="Tinker PREFIX.xyz, PREFIX.key, PREFIX.prm for a structure and potential")
+    t.add_argument("structure", help="XSF or any ase.io-readable file (its first structure)")
+    t.add_argument("--potential", nargs="+", required=True, help="one .nn.ascii per species, or one .pt model")
+    t.add_argument("-o", "--output", required=True, help="prefix of the three files")
     sub.add_parser("tinker-info", help="where the Tinker interface and core library are, and the link line")
     return parser
 
@@ -71,6 +76,14 @@ def main(argv=None) -> int:
             write_lammps_data(structure, args.output, args.species)
             print(f"wrote {args.output}: {structure.natoms} atoms, types "
                   + " ".join(f"{k + 1}={s}" for k, s in enumerate(args.species)))
+        elif args.command == "tinker-input":
+            from trainer.readers import read_structures
+
+            from .tinker_input import write_tinker_input
+
+            structure = read_structures(args.structure)[0]
+            for path in write_tinker_input(structure, args.potential, args.output):
+                print(f"wrote {path}")
         elif args.command == "tinker-info":
             from .commands import tinker_info
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -68,3 +69,19 @@ def tio2_structures():
     from trainer.readers import read_structures
 
     return {p.name: read_structures(p)[0] for p in sorted(TIO2.glob("structure-*.xsf"))}
+
+
+# TAYLORANN_REQUIRE_ALL=1 (set by .ci/run): a test that skips fails instead, so CI always runs
+# everything. The one exception is a real Tinker build, which no package registry has.
+ALLOWED_SKIP = "needs a Tinker build"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("TAYLORANN_REQUIRE_ALL") == "1" and report.skipped:
+        reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if ALLOWED_SKIP not in reason:
+            report.outcome = "failed"
+            report.longrepr = f"skipped under TAYLORANN_REQUIRE_ALL=1: {reason}"

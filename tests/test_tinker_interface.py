@@ -43,7 +43,8 @@ G_TOL = 1e-8
 def program(tmp_path_factory) -> Path:
     from trainer.binaries import core_library, include_dir
 
-    assert shutil.which("gfortran"), "gfortran is required (installed by .ci/run)"
+    if not shutil.which("gfortran"):
+        pytest.skip("needs gfortran (the Tinker interface's Fortran test program): apt-get install gfortran")
     assert (include_dir() / "taylorann" / "c_api.h").exists()
     libdir = core_library().parent
     build = tmp_path_factory.mktemp("tinker-build")
