@@ -105,3 +105,26 @@ def test_restrained_calculator_labels_exclude_the_wall():
     assert np.allclose(calc.label_forces, pure.get_forces())
     assert total == pytest.approx(calc.label_energy + calc.wall_energy)
     assert not np.allclose(forces, calc.label_forces)
+
+
+def test_quick_paper_protocol_archives_and_resumes_from_the_archive(tmp_path):
+    """--protocol paper in miniature: Behler preset, Table S1 scenarios, per-set splits; a
+    second run in a fresh output folder trains nothing and reports the archived potentials."""
+    archive = tmp_path / "archive"
+    base = [sys.executable, str(WATER / "study.py"), "--protocol", "paper", "--quick", "--archive", str(archive),
+            "--only", "energy_500", "taylor_A_500", "taylor_B_500", "forces_500", "--no-scan"]
+    first = subprocess.run(base + ["--out", str(tmp_path / "a")], cwd=ROOT, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr[-3000:]
+    results = json.loads((tmp_path / "a" / "results.json").read_text())
+    assert results["protocol"] == "paper"
+    assert set(results["scenarios"]) == {"energy_500", "taylor_A_500", "taylor_B_500", "forces_500"}
+    splits = json.loads((tmp_path / "a" / "splits" / "quick.done").read_text())
+    assert splits["train_500"] + splits["test_train_500"] == 13  # 523 // 40 frames, 90/10
+    kept = archive / "energy_500" / "p0"
+    assert {p.name for p in kept.iterdir()} == {"H.nn.ascii", "O.nn.ascii", "history.csv", "study.json"}
+    assert "taylor_energy_rmse" in (archive / "taylor_B_500_d0.008_a22" / "p0" / "history.csv").read_text()
+    second = subprocess.run(base + ["--out", str(tmp_path / "b")], cwd=ROOT, capture_output=True, text=True)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert not (tmp_path / "b" / "runs" / "energy_500" / "p0" / "checkpoint.pt").exists()
+    again = json.loads((tmp_path / "b" / "results.json").read_text())
+    assert again["scenarios"] == results["scenarios"]

@@ -231,9 +231,30 @@ def config_dict(run_dir: Path, scenario: dict, splits: dict[str, Path], seed: in
 
 
 # ---------------------------------------------------------------------------- one potential
-def train_one(run_dir: Path, raw: dict, validation: Path, validation_graphs_cache: dict) -> dict:
+def archive_path(archive: Path | None, run_dir: Path) -> Path | None:
+    return archive / run_dir.parent.name / run_dir.name if archive else None
+
+
+def archive_one(run_dir: Path, target: Path) -> None:
+    """The small, committable record of a finished potential: study.json, its .nn.ascii files
+    and every 10th row of metrics.csv (plus the last)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for f in (run_dir / "potential").glob("*.nn.ascii"):
+        shutil.copy2(f, target / f.name)
+    rows = (run_dir / "metrics.csv").read_text().splitlines()
+    keep = [rows[0]] + [r for k, r in enumerate(rows[1:], 1) if k % 10 == 0 or k == len(rows) - 1]
+    (target / "history.csv").write_text("\n".join(keep) + "\n")
+    shutil.copy2(run_dir / "study.json", target / "study.json")
+
+
+def train_one(run_dir: Path, raw: dict, validation: Path, validation_graphs_cache: dict,
+              archive: Path | None = None) -> dict:
     """Train (or resume, or skip) one potential; evaluate its best model on the validation set
-    (read once per study, not once per potential)."""
+    (read once per study, not once per potential). A potential already in ``archive`` (the
+    committed record of an earlier session) is not trained again."""
+    kept = archive_path(archive, run_dir)
+    if kept and (kept / "study.json").exists():
+        return json.loads((kept / "study.json").read_text())
     from trainer.checkpoint import CHECKPOINT, load_checkpoint, load_model_from_run
     from trainer.config import config_from_dict
     from trainer.loop import Run
@@ -273,16 +294,21 @@ def train_one(run_dir: Path, raw: dict, validation: Path, validation_graphs_cach
               "n_taylor": summary["n_taylor"], "test_energy_rmse": summary["test"]["energy_rmse"],
               "test_force_mae": summary["test"].get("force_mae"), "seed": raw["seed"]}
     done.write_text(json.dumps(result, indent=1))
+    if kept:
+        archive_one(run_dir, kept)
     return result
 
 
 # ---------------------------------------------------------------------------- results
-def collect(out: Path, table: dict) -> dict:
+def collect(out: Path, table: dict, archive: Path | None = None) -> dict:
     """Means over every finished potential of each scenario."""
     results = {"scenarios": {}}
     details = {"scenarios": {}}
     for name, s in table.items():
-        runs = [json.loads(p.read_text()) for p in sorted((out / "runs" / s["run"]).glob("p*/study.json"))]
+        found = {p.parent.name: p for p in (out / "runs" / s["run"]).glob("p*/study.json")}
+        if archive:
+            found.update({p.parent.name: p for p in (archive / s["run"]).glob("p*/study.json")})
+        runs = [json.loads(found[k].read_text()) for k in sorted(found, key=lambda name: int(name[1:]))]
         if not runs:
             continue
         mean = lambda k: float(np.mean([r[k] for r in runs]))
@@ -301,7 +327,23 @@ def collect(out: Path, table: dict) -> dict:
     return results, details
 
 
-def figures(out: Path, table: dict, results: dict, quick: bool) -> list[Path]:
+def predictions_from_archive(kept: Path, run_dir: Path, validation: Path) -> Path:
+    """validation_predictions.npz of an archived potential, from its .nn.ascii files."""
+    from trainer.evaluate import NativeEvaluator, predict
+    from trainer.readers import read_structures
+
+    model = NativeEvaluator(sorted(str(p) for p in kept.glob("*.nn.ascii")))
+    structures = read_structures(validation)
+    pred = np.concatenate([predict(model, s, forces=True).forces for s in structures])
+    ref = np.concatenate([s.forces for s in structures])
+    run_dir.mkdir(parents=True, exist_ok=True)
+    path = run_dir / "validation_predictions.npz"
+    np.savez_compressed(path, force_ref=ref.astype(np.float32), force_pred=pred.astype(np.float32))
+    return path
+
+
+def figures(out: Path, table: dict, results: dict, quick: bool, archive: Path | None = None,
+            validation: Path | None = None) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -313,7 +355,13 @@ def figures(out: Path, table: dict, results: dict, quick: bool) -> list[Path]:
     main = [n for n in MAIN if n in results["scenarios"]]
 
     def load(name):
-        parts = [np.load(p) for p in sorted((out / "runs" / table[name]["run"]).glob("p*/validation_predictions.npz"))]
+        run = table[name]["run"]
+        files = {p.parent.name: p for p in (out / "runs" / run).glob("p*/validation_predictions.npz")}
+        for kept in sorted((archive / run).glob("p*/study.json")) if archive else []:
+            if kept.parent.name not in files:  # a potential of an earlier session: predict again
+                files[kept.parent.name] = predictions_from_archive(kept.parent, out / "runs" / run / kept.parent.name,
+                                                                   validation)
+        parts = [np.load(files[k]) for k in sorted(files)]
         return (np.concatenate([p["force_ref"] for p in parts]).astype(float),
                 np.concatenate([p["force_pred"] for p in parts]).astype(float))
 
@@ -422,6 +470,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--data", default=str(DATA), help="folder with pool.extxyz.gz, validation.extxyz.gz, "
                         "provenance.json")
     parser.add_argument("--no-scan", action="store_true", help="skip the δ_max × a scan")
+    parser.add_argument("--archive", help="folder for the committable record of every finished potential "
+                        "(study.json, .nn.ascii, history.csv); potentials found there are not trained again")
     parser.add_argument("--protocol", choices=("default", "paper"), default="default",
                         help="paper: the seed paper's settings (module docstring); default: the earlier study")
     args = parser.parse_args(argv)
@@ -457,12 +507,13 @@ def main(argv=None) -> dict:
         cap = args.forces_max_seconds if s["mode"] == "forces" and args.forces_max_seconds else args.max_seconds
         raw = config_dict(run_dir, s, splits, 1000 + k, args.epochs, cap, Path(args.data), args.protocol)
         t0 = time.time()
-        r = train_one(run_dir, raw, splits["validation"], cache)
+        r = train_one(run_dir, raw, splits["validation"], cache, Path(args.archive) if args.archive else None)
         print(f"{name:30s} p{k}: force MAE {r['force_mae']:.4f} eV/Å, energy RMSE {r['energy_rmse']:.3f} "
               f"meV/atom, {r['sec_per_epoch']:.3f} s/epoch, {r['epochs']} epochs ({time.time() - t0:.0f} s)",
               flush=True)
-    results, details = collect(out, table)
-    results["protocol"] = args.protocol
+    results, details = collect(out, table, Path(args.archive) if args.archive else None)
+    if paper:
+        results["protocol"] = "paper"
     details["settings"] = {"protocol": args.protocol, "descriptor": PAPER["descriptor"] if paper else DESCRIPTOR,
                            "network": PAPER["network"] if paper else NETWORK, "optimizer": "lbfgs",
                            "epochs": args.epochs, "max_seconds": args.max_seconds,
@@ -476,7 +527,7 @@ def main(argv=None) -> dict:
                            "forces": {"weight": 0.1}}
     (out / "results.json").write_text(json.dumps(results, indent=1))
     (out / "details.json").write_text(json.dumps(details, indent=1))
-    figures(out, table, results, args.quick)
+    figures(out, table, results, args.quick, Path(args.archive) if args.archive else None, splits["validation"])
     print(json.dumps(results, indent=1))
     return results
 
