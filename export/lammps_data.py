@@ -13,6 +13,7 @@ import numpy as np
 from ase.data import atomic_masses, atomic_numbers
 
 from trainer.atomic_io import atomic_write_text
+from trainer.checks import check_structure
 from trainer.structures import Structure
 
 
@@ -35,6 +36,7 @@ def write_lammps_data(structure: Structure, path: str | os.PathLike, species: Se
                       velocities: np.ndarray | None = None) -> np.ndarray:
     """Write ``path``; atom type k+1 = ``species[k]``.  Returns R with x_lammps = x @ R."""
     species = list(species)
+    check_structure(structure)  # overlapping atoms or an unphysical density would break LAMMPS
     missing = sorted(set(structure.species) - set(species))
     if missing:
         raise ValueError(f"{structure.name}: species {', '.join(missing)} not in the type list {species}")

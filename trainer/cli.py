@@ -18,6 +18,7 @@ data:
   test: []                        # explicit test files; otherwise test_fraction of train
   test_fraction: 0.1              # picks the best epoch (as in the paper)
   validation: []                  # reported only, never used for selection
+  min_distance: 0.1               # Å: atoms closer than this (periodic images too) are an input error; 0 = off
   max_structures: null            # cap on training structures
 descriptor:
   type: chebyshev                 # Artrith-Urban-Ceder, as aenet

@@ -28,6 +28,7 @@ class DataConfig:
     test_fraction: float = 0.1
     validation: list[str] = field(default_factory=list)  # never used for model selection
     max_structures: Optional[int] = None  # use only the first N training structures (after shuffling)
+    min_distance: float = 0.1  # Å: closer atoms (periodic images too) make a structure an error; 0 = off
 
 
 @dataclass
@@ -116,6 +117,7 @@ class Config:
 RANGES = {
     "data.test_fraction": (0.0, 0.9),
     "data.max_structures": (1, None),
+    "data.min_distance": (0.0, None),
     "descriptor.radial_cutoff": (0.5, 20.0),
     "descriptor.radial_order": (0, 100),
     "descriptor.angular_cutoff": (0.5, 20.0),

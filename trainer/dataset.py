@@ -30,10 +30,11 @@ def expand(patterns: list[str], key: str) -> list[str]:
     return files
 
 
-def load(patterns: list[str], key: str, species: list[str], need_forces: bool) -> list[Structure]:
+def load(patterns: list[str], key: str, species: list[str], need_forces: bool,
+         min_distance: float = 0.1) -> list[Structure]:
     out: list[Structure] = []
     for path in expand(patterns, key):
-        for s in read_structures(path):
+        for s in read_structures(path, min_distance=min_distance):
             if s.energy is None:
                 raise ConfigError(f"{key}: {s.name} has no energy")
             if need_forces and s.forces is None:
@@ -49,12 +50,13 @@ def load(patterns: list[str], key: str, species: list[str], need_forces: bool) -
 def load_splits(config: Config) -> Splits:
     species = config.species
     need_forces = config.training.mode != "energy"
-    train = load(config.data.train, "data.train", species, need_forces)
+    dmin = config.data.min_distance
+    train = load(config.data.train, "data.train", species, need_forces, dmin)
     rng = np.random.default_rng([config.seed, 101])
     order = rng.permutation(len(train))
     train = [train[k] for k in order]
     if config.data.test:
-        test = load(config.data.test, "data.test", species, False)
+        test = load(config.data.test, "data.test", species, False, dmin)
     else:
         ntest = max(1, int(round(config.data.test_fraction * len(train))))
         if ntest >= len(train):
@@ -62,7 +64,8 @@ def load_splits(config: Config) -> Splits:
         test, train = train[:ntest], train[ntest:]
     if config.data.max_structures is not None:
         train = train[: config.data.max_structures]
-    validation = load(config.data.validation, "data.validation", species, False) if config.data.validation else []
+    validation = (load(config.data.validation, "data.validation", species, False, dmin)
+                  if config.data.validation else [])
     return Splits(train, test, validation)
 
 

@@ -5,18 +5,23 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .checks import MIN_DISTANCE, check_structure
 from .errors import InputFileError
 from .structures import Structure
 from .xsf import read_xsf
 
 
-def read_structures(path: str | os.PathLike, index: str = ":") -> list[Structure]:
-    """All frames of ``path`` as structures (energies/forces when the file has them)."""
+def read_structures(path: str | os.PathLike, index: str = ":", min_distance: float = MIN_DISTANCE) -> list[Structure]:
+    """All frames of ``path`` as structures (energies/forces when the file has them), each
+    checked by ``trainer.checks.check_structure`` (``min_distance`` 0 switches the distance
+    check off)."""
     path = Path(path)
     if not path.exists():
         raise InputFileError(path, "open", "an existing structure file", "no such file")
     if path.suffix.lower() == ".xsf":
-        return [read_xsf(path)]
+        structure = read_xsf(path)
+        check_structure(structure, min_distance)
+        return [structure]
     import ase.io
 
     try:
@@ -26,11 +31,14 @@ def read_structures(path: str | os.PathLike, index: str = ":") -> list[Structure
     if not isinstance(frames, list):
         frames = [frames]
     many = len(frames) > 1
-    return [Structure.from_ase(a, name=f"{path}@{k}" if many else str(path)) for k, a in enumerate(frames)]
+    out = [Structure.from_ase(a, name=f"{path}@{k}" if many else str(path)) for k, a in enumerate(frames)]
+    for k, structure in enumerate(out):
+        check_structure(structure, min_distance, where=f"frame {k}" if many else "atoms")
+    return out
 
 
-def read_many(paths) -> list[Structure]:
+def read_many(paths, min_distance: float = MIN_DISTANCE) -> list[Structure]:
     out: list[Structure] = []
     for p in paths:
-        out.extend(read_structures(p))
+        out.extend(read_structures(p, min_distance=min_distance))
     return out

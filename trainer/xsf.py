@@ -84,16 +84,20 @@ def read_xsf(path: str | os.PathLike) -> Structure:
         elif "PRIMCOORD" in stripped and block is None:
             if i + 1 >= len(lines):
                 raise InputFileError(path, f"line {i + 1}", "'N 1' after PRIMCOORD", "end of file")
-            tok = lines[i + 1].split()
-            try:
-                count = int(tok[0])
-            except (ValueError, IndexError):
-                raise InputFileError(path, f"line {i + 2}", "'N 1' (atom count) after PRIMCOORD", repr(lines[i + 1])) from None
-            block = _atom_lines(path, lines, i + 2, count)
+            tok = lines[i + 1].split("#", 1)[0].split()
+            if len(tok) != 2 or not all(t.isdigit() for t in tok) or int(tok[0]) < 1 or int(tok[1]) != 1:
+                raise InputFileError(path, f"line {i + 2}", "'N 1' after PRIMCOORD (a positive atom count, then 1)",
+                                     repr(lines[i + 1].strip()[:60]))
+            block = _atom_lines(path, lines, i + 2, int(tok[0]))
         elif "ATOMS" in stripped and block is None:
             block = _atom_lines(path, lines, i + 1, None)
     if block is None:
         raise InputFileError(path, "whole file", "a PRIMCOORD or ATOMS block")
+    for i, line in enumerate(lines):
+        word = line.split("#", 1)[0].strip().upper()
+        if word in ("CRYSTAL", "SLAB", "POLYMER") and cell is None:
+            raise InputFileError(path, f"line {i + 1}", f"a PRIMVEC block (3 lattice vectors) for {word}",
+                                 "none: the cell is missing")
     periodic = cell is not None
     if periodic and block is not None and "PRIMCOORD" not in text:
         raise InputFileError(path, "whole file", "PRIMCOORD after PRIMVEC")

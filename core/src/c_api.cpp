@@ -104,6 +104,16 @@ void evaluate(taylorann_model *h, double *energy, double *eatom) {
     *energy = total;
 }
 
+// Atoms closer than this are an input error, not a number (0.1 Å, as the Python readers).
+constexpr double kMinDistance2 = 0.1 * 0.1;
+
+[[noreturn]] void overlap(int i, int j, double r2) {
+    fail(TAYLORANN_ERR_ARGUMENT, "atoms " + std::to_string(i) + " and " + std::to_string(j) +
+                                     " (0-based indices, periodic images included) are " +
+                                     std::to_string(std::sqrt(r2)) +
+                                     " Å apart, closer than 0.1 Å: overlapping atoms give no meaningful energy");
+}
+
 // The handle's edge batch for a whole structure (own neighbour search).
 EdgeBatch &build_periodic(taylorann_model *h, int n, const double *x, const int *species, const double *cell,
                           const int *pbc, const char *caller) {
@@ -121,6 +131,12 @@ EdgeBatch &build_periodic(taylorann_model *h, int n, const double *x, const int 
     b.n_atoms = n;
     b.species = species;
     h->periodic.build(n, x, cell, periodic, h->model->cutoff(), b);
+    for (size_t c = 0; c < b.n_centres(); ++c)
+        for (int64_t e = b.offset[c]; e < b.offset[c + 1]; ++e) {
+            const double *v = &b.vec[3 * e];
+            const double r2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
+            if (r2 < kMinDistance2) overlap(b.centre[c], b.neighbour[e], r2);
+        }
     return b;
 }
 
@@ -394,7 +410,9 @@ int taylorann_compute_neighbors(taylorann_model *h, int n_all, const double *x, 
                 if (j >= n_all)
                     fail(TAYLORANN_ERR_ARGUMENT, "taylorann_compute_neighbors: neighbour index out of range");
                 const double dx = x[3 * j] - xi0, dy = x[3 * j + 1] - xi1, dz = x[3 * j + 2] - xi2;
-                if (dx * dx + dy * dy + dz * dz > rc2) continue;
+                const double r2 = dx * dx + dy * dy + dz * dz;
+                if (r2 > rc2) continue;
+                if (r2 < kMinDistance2 && species[j] >= 0) overlap(i, j, r2);
                 if (species[j] >= nspecies)
                     fail(TAYLORANN_ERR_ARGUMENT, "taylorann_compute_neighbors: species index out of range");
                 if (species[j] < 0) continue;

@@ -99,6 +99,19 @@ void PeriodicNeighbours::build(int n, const double *x, const double *cell, const
         if (!(std::abs(det) > 1e-12))
             fail(TAYLORANN_ERR_ARGUMENT, "cell is singular (lattice vectors are linearly dependent)");
     }
+    if (cell && n > 0) {  // refuse before allocating: ~ n * density * (4/3) pi rc^3 pairs
+        double det = 0.0;
+        det = box[0][0] * (box[1][1] * box[2][2] - box[1][2] * box[2][1]) -
+              box[0][1] * (box[1][0] * box[2][2] - box[1][2] * box[2][0]) +
+              box[0][2] * (box[1][0] * box[2][1] - box[1][1] * box[2][0]);
+        const double pairs = double(n) * double(n) / std::abs(det) * 4.18879020478639 * cutoff * cutoff * cutoff;
+        if (pairs > kMaxPairs)
+            fail(TAYLORANN_ERR_ARGUMENT, "neighbour list would hold about " + std::to_string(pairs) + " pairs (" +
+                                             std::to_string(n) + " atoms in " + std::to_string(std::abs(det)) +
+                                             " Å^3 with a " + std::to_string(cutoff) +
+                                             " Å cut-off); the limit is " + std::to_string(kMaxPairs) +
+                                             ": check the cell");
+    }
     if (n <= kSmallSystem) {
         small_system(n, x, cell ? &box[0][0] : nullptr, pbc, cutoff, batch);
         return;

@@ -21,6 +21,7 @@ public:
                EdgeBatch &batch);
 
     static constexpr int kSmallSystem = 192;  // up to this many atoms: direct enumeration
+    static constexpr double kMaxPairs = 2e8;  // about 10 GB of edges: a broken cell, not a system
 
 private:
     void small_system(int n, const double *x, const double *cell, const bool pbc[3], double cutoff,

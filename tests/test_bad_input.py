@@ -1,0 +1,118 @@
+"""Bad input never becomes a wrong number (#15): the damaged inputs a user fed to predict,
+lammps-data, LAMMPS and the trainer, each answered with exit 2 (or LAMMPS's ERROR) and one
+message naming the file and line or the atoms."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from conftest import POTENTIAL, ROOT, TIO2
+from conftest_lammps import lammps_header, nnascii_args, run_lammps, write_data
+
+SOURCE = (TIO2 / "structure-001.xsf").read_text().splitlines()
+
+
+def _variant(tmp_path, name, edit):
+    lines = list(SOURCE)
+    edit(lines)
+    path = tmp_path / f"{name}.xsf"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _index(lines, word):
+    return next(k for k, line in enumerate(lines) if word in line)
+
+
+def _drop_primvec(lines):
+    k = _index(lines, "PRIMVEC")
+    del lines[k:k + 4]
+
+
+def _count(text):
+    def edit(lines):
+        lines[_index(lines, "PRIMCOORD") + 1] = text
+    return edit
+
+
+def _duplicate_atom(lines):
+    k = _index(lines, "PRIMCOORD")
+    lines[k + 3] = lines[k + 2]
+
+
+def _tiny_cell(lines):
+    k = _index(lines, "PRIMVEC")
+    lines[k + 1:k + 4] = ["0.5 0 0", "0 0.5 0", "0 0 0.5"]
+
+
+CASES = {
+    "no PRIMVEC": (_drop_primvec, "line 3: expected a PRIMVEC block (3 lattice vectors) for CRYSTAL"),
+    "count '23 x'": (_count("23 x"), "expected 'N 1' after PRIMCOORD (a positive atom count, then 1), found '23 x'"),
+    "count '-5 1'": (_count("-5 1"), "expected 'N 1' after PRIMCOORD (a positive atom count, then 1), found '-5 1'"),
+    "two atoms on one site": (_duplicate_atom, "found atom 1 (Ti) and atom 2 (Ti) 0 Å apart"),
+    "0.5 Å cell": (_tiny_cell, "expected at most 1 atoms/Å³ (a physical density), found 23 atoms in 0.125 Å³"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("command", ["predict", "lammps-data"])
+def test_damaged_structures_are_refused(tmp_path, case, command):
+    edit, fragment = CASES[case]
+    path = _variant(tmp_path, "bad", edit)
+    args = (["predict", "--potential", *map(str, POTENTIAL), "--structures", str(path)] if command == "predict"
+            else ["lammps-data", str(path), "-o", str(tmp_path / "out.data"), "--species", "Ti", "O"])
+    proc = subprocess.run([sys.executable, "-m", "export", *args], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr.startswith(f"error: {path}") and fragment in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "out.data").exists()
+
+
+def test_overlap_across_a_periodic_image(tmp_path):
+    from trainer.checks import check_structure
+    from trainer.errors import InputFileError
+    from trainer.readers import read_structures
+
+    s = read_structures(TIO2 / "structure-001.xsf")[0]
+    s.positions[1] = s.positions[0] + s.cell[0] + [0.03, 0.0, 0.0]
+    with pytest.raises(InputFileError, match=r"atom 1 \(Ti\) and atom 2 \(Ti\) \(periodic image"):
+        check_structure(s)
+    check_structure(s, min_distance=0.02)  # configurable
+
+
+def test_lammps_refuses_overlapping_atoms(tmp_path):
+    import ase.io
+
+    atoms = ase.io.read(TIO2 / "structure-001.xsf")
+    write_data(atoms, tmp_path / "data.lmp")
+    lines = (tmp_path / "data.lmp").read_text().splitlines()
+    first = next(k for k, line in enumerate(lines) if line.startswith("Atoms")) + 2
+    x1 = lines[first].split()[2:]
+    parts = lines[first + 1].split()
+    lines[first + 1] = " ".join(parts[:2] + x1)
+    (tmp_path / "data.lmp").write_text("\n".join(lines) + "\n")
+    code, out = run_lammps(lammps_header("data.lmp", nnascii_args()) + "run 0\n", tmp_path, check=False)
+    assert code != 0 and "ERROR" in out and "overlapping atoms" in out, out[-2000:]
+
+
+@pytest.mark.parametrize("key, value, fragment", [
+    ("training.epochs", 0, "training.epochs: 0 is outside the allowed range [1, inf]"),
+    ("data.test_fraction", float("nan"), "data.test_fraction: expected a finite number, got nan"),
+    ("forces.weight", float("inf"), "forces.weight: expected a finite number, got inf"),
+])
+def test_config_values_that_would_train_nothing_or_nan(tmp_path, key, value, fragment):
+    raw = {"output": str(tmp_path / "run"), "data": {"train": [str(TIO2 / "structure-00*.xsf")],
+                                                   "reference_energies": {"Ti": -1604.6, "O": -432.5}},
+           "training": {"epochs": 3}, "forces": {}}
+    section, name = key.split(".")
+    raw[section][name] = value
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text(yaml.safe_dump(raw))
+    proc = subprocess.run([sys.executable, "-m", "trainer", "train", str(cfg)], cwd=ROOT, capture_output=True,
+                          text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(f"error: {cfg}: ") and fragment in proc.stderr
+    assert not (tmp_path / "run" / "potential").exists()
