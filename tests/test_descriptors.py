@@ -23,7 +23,7 @@ def brute_chebyshev(vecs, species, nenv, rc_r, n_r, rc_a, n_a, legacy=False):
     def fc(r, rc):
         return 0.5 * (math.cos(PI * r / rc) + 1) if r < rc else 0.0
 
-    R = np.zeros(n_r + 1); A = np.zeros(n_a + 1); Rw = np.zeros(n_r + 1); Aw = np.zeros(n_a + 1)
+    R, A, Rw, Aw = np.zeros(n_r + 1), np.zeros(n_a + 1), np.zeros(n_r + 1), np.zeros(n_a + 1)
     for v, s in zip(vecs, species):
         r = np.linalg.norm(v)
         if r <= rc_r:
