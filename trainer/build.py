@@ -73,27 +73,43 @@ def build_model(config: Config) -> AenetModel:
     return AenetModel(species, models, cutoff)
 
 
-def normalize(model: AenetModel, features: Features, cohesive_per_atom: np.ndarray) -> None:
+def normalize(model: AenetModel, features: Features, cohesive_per_atom: np.ndarray, world=None) -> None:
     """Feature statistics per species over the training atoms (§4.3) and the energy
-    scale/shift of ænet's train.x (§5): scale = 2/(E_max − E_min), shift = (E_max + E_min)/2."""
+    scale/shift of ænet's train.x (§5): scale = 2/(E_max − E_min), shift = (E_max + E_min)/2.
+    With a ``world`` of several ranks the statistics run over the atoms of all of them."""
     e_min, e_max = float(cohesive_per_atom.min()), float(cohesive_per_atom.max())
     scale = 2.0 / (e_max - e_min) if e_max - e_min > 1e-8 else 1.0
     shift = 0.5 * (e_max + e_min)
+    spread = world is not None and world.active
+    natomtot = int(world.sum(float(features.natoms.sum()))) if spread else int(features.natoms.sum())
     for t, m in enumerate(model.species_models):
         g = features.descriptors[t]
-        if g.shape[0] == 0:
+        if spread:
+            count = world.sum(float(g.shape[0]))
+            sums = world.reduce_(torch.stack([g.sum(dim=0), (g * g).sum(dim=0)]))
+            big = torch.full((g.shape[1],), torch.finfo(torch.float64).max, dtype=torch.float64)
+            low = world.reduce_(g.min(dim=0).values if g.shape[0] else big, "min")
+            high = world.reduce_(g.max(dim=0).values if g.shape[0] else -big, "max")
+        else:
+            count = g.shape[0]
+        if count == 0:
             raise ValueError(f"no training atoms of species {m.species}")
         with torch.no_grad():
-            m.feature_mean.copy_(g.mean(dim=0))
-            m.feature_meansq.copy_((g * g).mean(dim=0))
+            if spread:
+                m.feature_mean.copy_(sums[0] / count)
+                m.feature_meansq.copy_(sums[1] / count)
+            else:
+                m.feature_mean.copy_(g.mean(dim=0))
+                m.feature_meansq.copy_((g * g).mean(dim=0))
+                low, high = g.min(dim=0).values, g.max(dim=0).values
         m.update_normalization()
         m.scale = scale
         m.shift = shift
         m.file_info = {
-            "sfval_min": g.min(dim=0).values.numpy().copy(),
-            "sfval_max": g.max(dim=0).values.numpy().copy(),
-            "neval": int(g.shape[0]),
-            "natomtot": int(features.natoms.sum()),
-            "nstrucs": int(features.nstructures),
+            "sfval_min": low.numpy().copy(),
+            "sfval_max": high.numpy().copy(),
+            "neval": int(count),
+            "natomtot": natomtot,
+            "nstrucs": int(len(cohesive_per_atom)),
             "e_stats": [e_min, e_max, float(cohesive_per_atom.mean())],
         }

@@ -107,7 +107,8 @@ def _train(args) -> int:
     if args.resume:
         config.output = str(Path(args.resume).resolve())
     summary = Run(config, resume=bool(args.resume), progress=False if args.no_progress else None).run()
-    print(json.dumps(summary, indent=1))
+    if summary:  # under torchrun only rank 0 reports
+        print(json.dumps(summary, indent=1))
     return 0
 
 

@@ -21,6 +21,7 @@ from .checkpoint import (CHECKPOINT, apply_extras, load_checkpoint, model_from_s
 from .convert import write_nnascii
 from .config import Config, config_to_dict, resume_conflicts
 from .dataset import cohesive_per_atom, load_splits
+from .distributed import world
 from .featurize import featurize, force_data, jacobian_bytes, model_handles
 from .metrics import Predictions, predict_structures, summarize
 from .objective import energy_loss_backward, force_loss_backward
@@ -41,21 +42,28 @@ class Run:
     # ------------------------------------------------------------------ set-up
     def prepare(self) -> None:
         c = self.config
+        self.world = world()
+        if self.world.active and c.training.mode == "forces" and c.training.optimizer == "adam":
+            raise ValueError("direct force training with Adam runs in one process only; use training.optimizer: "
+                             "lbfgs under torchrun")
         self.splits = load_splits(c)
         self.model = build_model(c)
+        # this rank's share of the training structures (all of them in one process)
+        self.local_train = self.world.shard(self.splits.train)
         # descriptors come from the C++ core; the networks of this handle are not used
         self.pool = model_handles(self.model, c.training.threads)
-        self.train_features = featurize(self.model, self.splits.train, self.pool)
+        self.train_features = featurize(self.model, self.local_train, self.pool)
         normalize(self.model, self.train_features,
-                  cohesive_per_atom(self.splits.train, c.data.reference_energies))
+                  cohesive_per_atom(self.splits.train, c.data.reference_energies), self.world)
         self.test_features = featurize(self.model, self.splits.test, self.pool)
         self.taylor_features = None
         self.n_taylor = 0
+        self.n_taylor_local = 0
         if c.training.mode == "taylor" and c.taylor.sampling == "fixed":
             self.taylor_features = self._taylor_features(epoch=0)
         self.force_parts: list = []
         if c.training.mode == "forces":
-            self.force_parts = self._force_parts(self.splits.train)
+            self.force_parts = self._force_parts(self.local_train)
         params = list(self.model.parameters())
         if c.training.optimizer == "lbfgs":
             # max_eval must be set: torch derives 1 from max_iter=1, which stalls the line search
@@ -86,11 +94,14 @@ class Run:
                 for k in range(0, len(structures), FORCE_CHUNK)]
 
     def _taylor_features(self, epoch: int):
+        # drawn from all references on every rank (the same random stream as one process), then shared out
         extra = augment_all(self.splits.train, self.config.taylor, self.config.seed, epoch)
         self.n_taylor = len(extra)
-        if not extra:
+        mine = self.world.shard(extra)
+        self.n_taylor_local = len(mine)
+        if not mine:
             return None
-        return featurize(self.model, extra, self.pool)
+        return featurize(self.model, mine, self.pool)
 
     def _restore(self) -> None:
         state = load_checkpoint(self.dir / CHECKPOINT)
@@ -117,14 +128,18 @@ class Run:
             parts = [self.train_features] + ([self.taylor_features] if self.taylor_features is not None else [])
             data = concat_features(parts) if len(parts) > 1 else parts[0]
             rng = np.random.default_rng([c.seed, 31, epoch])
+            total = len(self.splits.train) + self.n_taylor
             if c.training.optimizer == "lbfgs":
-                return self._lbfgs(lambda: energy_loss_backward(self.model, data))
-            perm = torch.from_numpy(rng.permutation(data.nstructures))
+                return self._lbfgs(lambda: energy_loss_backward(self.model, data, total=total))
+            perm = rng.permutation(total)
             losses = []
             for start in range(0, len(perm), c.training.batch_size):
-                sub = data.subset(perm[start:start + c.training.batch_size])
+                batch = perm[start:start + c.training.batch_size]
+                sub = data.subset(torch.tensor(self._local_rows(batch), dtype=torch.int64))
                 self.optimizer.zero_grad()
-                losses.append(energy_loss_backward(self.model, sub))
+                loss = energy_loss_backward(self.model, sub, total=len(batch))
+                self.world.sum_gradients(self.model.parameters())
+                losses.append(self.world.sum(loss))
                 self.optimizer.step()
             return float(np.mean(losses))
         # direct forces
@@ -134,7 +149,7 @@ class Run:
         if c.forces.fraction < 1.0:
             shapes = self._force_group_shapes()
             masks = [[torch.from_numpy(rng.random(shape) < c.forces.fraction) for shape in part] for part in shapes]
-        ncomp = (int(sum(int(m.sum()) for part in masks for m in part)) if masks
+        ncomp = (int(self.world.sum(sum(int(m.sum()) for part in masks for m in part))) if masks
                  else sum(s.natoms * 3 for s in self.splits.train))
         nstruct = len(self.splits.train)
         if c.training.optimizer == "lbfgs":
@@ -163,16 +178,28 @@ class Run:
                 self._group_shapes.append([(count, n * 3) for n, count in sorted(sizes.items())])
         return self._group_shapes
 
+    def _local_rows(self, batch) -> list[int]:
+        """Rows of this rank's (train + Taylor) features for the global structure indices ``batch``."""
+        ntrain, nlocal = len(self.splits.train), len(self.local_train)
+        rows = []
+        for g in batch:
+            rank, k = self.world.owner(int(g) if g < ntrain else int(g) - ntrain)
+            if rank == self.world.rank:
+                rows.append(k if g < ntrain else nlocal + k)
+        return rows
+
     def _lbfgs(self, loss_and_grad) -> float:
         def closure():
             self.optimizer.zero_grad()
-            return torch.tensor(loss_and_grad(), dtype=torch.float64)
+            loss = loss_and_grad()
+            self.world.sum_gradients(self.model.parameters())
+            return torch.tensor(self.world.sum(loss), dtype=torch.float64)
 
         return float(self.optimizer.step(closure))
 
     def _metrics(self, epoch: int, with_forces: bool) -> dict:
         row = {"epoch": epoch}
-        for name, feats, structures in (("train", self.train_features, self.splits.train),
+        for name, feats, structures in (("train", self.train_features, self.local_train),
                                         ("test", self.test_features, self.splits.test)):
             if with_forces and all(s.forces is not None for s in structures):
                 p = predict_structures(self.model, structures, forces=True, threads=self.config.training.threads)
@@ -180,12 +207,18 @@ class Run:
                 with torch.no_grad():
                     pred = feature_energies(self.model, feats).numpy()
                 p = Predictions(feats.energy.numpy(), pred, feats.natoms.numpy())
+            if name == "train":
+                p = joined(self.world.gather(p))
             row.update({f"{name}_{k}": v for k, v in summarize(p).items()})
-        if self.taylor_features is not None:  # is the δ·F signal being fit at all?
+        if self.n_taylor:  # is the δ·F signal being fit at all?
             feats = self.taylor_features
-            with torch.no_grad():
-                pred = feature_energies(self.model, feats).numpy()
-            t = summarize(Predictions(feats.energy.numpy(), pred, feats.natoms.numpy()))
+            if feats is not None:
+                with torch.no_grad():
+                    pred = feature_energies(self.model, feats).numpy()
+                p = Predictions(feats.energy.numpy(), pred, feats.natoms.numpy())
+            else:
+                p = Predictions(np.zeros(0), np.zeros(0), np.zeros(0))
+            t = summarize(joined(self.world.gather(p)))
             row.update({"taylor_energy_rmse": t["energy_rmse"], "taylor_energy_mae": t["energy_mae"]})
         return row
 
@@ -197,14 +230,18 @@ class Run:
             if (self.dir / CHECKPOINT).exists():
                 raise FileExistsError(f"{self.dir} already holds a run; use --resume {self.dir} or another output")
         self.prepare()
-        atomic_write_text(self.dir / "config.yaml", yaml.safe_dump(config_to_dict(c), sort_keys=False))
+        if self.world.main:
+            atomic_write_text(self.dir / "config.yaml", yaml.safe_dump(config_to_dict(c), sort_keys=False))
+        quiet = self.progress is False or not self.world.main
         bar = tqdm(range(self.epoch + 1, c.training.epochs + 1), initial=self.epoch, total=c.training.epochs,
-                   disable=self.progress is False if self.progress is not None else None, desc="epochs")
+                   disable=True if quiet else (None if self.progress is None else False), desc="epochs")
         for epoch in bar:
             self.model.train()
             t0 = time.perf_counter()
             loss = self._train_step(epoch)
             seconds = time.perf_counter() - t0
+            if self.world.active:  # every rank must stop at the same epoch under max_seconds
+                seconds = float(self.world.reduce_(torch.tensor([seconds], dtype=torch.float64), "max")[0])
             with_forces = epoch % c.training.force_metrics_every == 0 or epoch == c.training.epochs
             row = self._metrics(epoch, with_forces)
             row.update({"loss": loss, "seconds": seconds, "n_taylor": self.n_taylor})
@@ -229,12 +266,17 @@ class Run:
         return self.finish()
 
     def _save(self) -> None:
+        if not self.world.main:
+            return
         save_checkpoint(self.dir / CHECKPOINT, self.config, self.model, self.optimizer, self.epoch,
                         self.history, self.best)
         write_metrics_csv(self.dir / "metrics.csv", self.history)
 
     def finish(self) -> dict:
         """Best model: exports, final metrics on every set, figures."""
+        self.world.barrier()
+        if not self.world.main:
+            return {}
         state = self.best or {"model_state": self.model.state_dict(), "extras": species_extras(self.model)}
         best = model_from_state(self.config, state["model_state"], state["extras"])
         write_nnascii(best, self.dir / "potential")
@@ -260,6 +302,17 @@ class Run:
         except Exception as exc:  # figures must never lose a finished run
             print(f"warning: figures not written ({type(exc).__name__}: {exc})")
         return summary
+
+
+def joined(parts: list[Predictions]) -> Predictions:
+    """The predictions of every rank as one set (energies; forces when all have them)."""
+    if len(parts) == 1:
+        return parts[0]
+    cat = np.concatenate
+    forces = all(p.force_pred is not None for p in parts)
+    return Predictions(cat([p.energy_ref for p in parts]), cat([p.energy_pred for p in parts]),
+                       cat([p.natoms for p in parts]), cat([p.force_ref for p in parts]) if forces else None,
+                       cat([p.force_pred for p in parts]) if forces else None)
 
 
 def write_metrics_csv(path: Path, history: list[dict]) -> None:

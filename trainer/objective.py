@@ -19,18 +19,20 @@ def energy_scale(model: AenetModel) -> float:
     return float(model.species_models[0].scale)
 
 
-def energy_loss_backward(model: AenetModel, features: Features, chunk: int = 4096) -> float:
+def energy_loss_backward(model: AenetModel, features: Features, chunk: int = 4096, total: int | None = None) -> float:
+    """``total``: the number of structures the mean runs over (all ranks'; default: these)."""
     s = energy_scale(model)
-    total = 0.0
     n = features.nstructures
+    norm = n if total is None else total
+    value = 0.0
     for start in range(0, n, chunk):
         idx = torch.arange(start, min(n, start + chunk))
         part = features if (start == 0 and len(idx) == n) else features.subset(idx)
         pred = feature_energies(model, part)
-        loss = (((pred - part.energy) / part.natoms * s) ** 2).sum() / n
+        loss = (((pred - part.energy) / part.natoms * s) ** 2).sum() / norm
         loss.backward()
-        total += float(loss.detach())
-    return total
+        value += float(loss.detach())
+    return value
 
 
 def force_loss_backward(model: AenetModel, parts: list[ForceData], nstructures: int, ncomponents: int,

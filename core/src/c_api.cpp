@@ -25,6 +25,7 @@ struct taylorann_model {
     std::vector<double> grad;     // per edge
     std::vector<int> species;     // compute_periodic copy
     std::vector<int64_t> block_of_atom;
+    bool checked = false;         // the first evaluation looked for overlapping atoms
     taylorann::PeriodicNeighbours periodic;
 };
 
@@ -104,7 +105,8 @@ void evaluate(taylorann_model *h, double *energy, double *eatom) {
     *energy = total;
 }
 
-// Atoms closer than this are an input error, not a number (0.1 Å, as the Python readers).
+// Atoms closer than this in a handle's first evaluation (an MD host's first step) are an
+// input error, not a number (0.1 Å, as the Python readers, which check every structure).
 constexpr double kMinDistance2 = 0.1 * 0.1;
 
 [[noreturn]] void overlap(int i, int j, double r2) {
@@ -131,6 +133,8 @@ EdgeBatch &build_periodic(taylorann_model *h, int n, const double *x, const int 
     b.n_atoms = n;
     b.species = species;
     h->periodic.build(n, x, cell, periodic, h->model->cutoff(), b);
+    if (h->checked) return b;  // overlapping atoms are refused at a handle's first evaluation
+    h->checked = true;
     for (size_t c = 0; c < b.n_centres(); ++c)
         for (int64_t e = b.offset[c]; e < b.offset[c + 1]; ++e) {
             const double *v = &b.vec[3 * e];
@@ -382,6 +386,8 @@ int taylorann_compute_neighbors(taylorann_model *h, int n_all, const double *x, 
         require(n_centres == 0 || (numneigh && firstneigh), "taylorann_compute_neighbors: neighbour list is NULL");
         const int nspecies = int(h->model->species().size());
         const double rc = h->model->cutoff(), rc2 = rc * rc;
+        const bool first = !h->checked;  // overlapping atoms are refused in the first step
+        h->checked = true;
         EdgeBatch &b = h->batch;
         b.clear();
         b.n_atoms = n_all;
@@ -412,7 +418,7 @@ int taylorann_compute_neighbors(taylorann_model *h, int n_all, const double *x, 
                 const double dx = x[3 * j] - xi0, dy = x[3 * j + 1] - xi1, dz = x[3 * j + 2] - xi2;
                 const double r2 = dx * dx + dy * dy + dz * dz;
                 if (r2 > rc2) continue;
-                if (r2 < kMinDistance2 && species[j] >= 0) overlap(i, j, r2);
+                if (first && r2 < kMinDistance2 && species[j] >= 0) overlap(i, j, r2);
                 if (species[j] >= nspecies)
                     fail(TAYLORANN_ERR_ARGUMENT, "taylorann_compute_neighbors: species index out of range");
                 if (species[j] < 0) continue;

@@ -9,6 +9,8 @@
  *    taylorann_last_error(); it names the file, record and expectation where
  *    that applies. No C++ exception ever leaves this API.
  *  - Units: Å, eV, eV/Å (LAMMPS "metal"). All reals are double.
+ *  - The first evaluation of a handle (an MD host's first step) fails with
+ *    TAYLORANN_ERR_ARGUMENT if two atoms (or periodic images) are closer than 0.1 Å.
  *  - A handle may be used by one thread at a time (it owns reusable work
  *    buffers); create one handle per thread for concurrent use.
  *
