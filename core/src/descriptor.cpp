@@ -73,6 +73,24 @@ std::vector<double> species_weights(int n) {
     return w;
 }
 
+// T_m(x) and dT_m/dx = m U_{m-1}(x) for m < nt by the three-term recurrences.
+inline void chebyshev_and_slope(double x, int nt, double *T, double *dT) {
+    T[0] = 1.0;
+    dT[0] = 0.0;
+    if (nt > 1) {
+        T[1] = x;
+        dT[1] = 1.0;
+    }
+    double Um2 = 1.0, Um1 = 2.0 * x;
+    for (int m = 2; m < nt; ++m) {
+        T[m] = 2.0 * x * T[m - 1] - T[m - 2];
+        dT[m] = m * Um1;
+        const double U = 2.0 * x * Um1 - Um2;
+        Um2 = Um1;
+        Um1 = U;
+    }
+}
+
 [[noreturn]] void setup_error(const PotentialFile &pot, const std::string &record, const std::string &msg) {
     fail(TAYLORANN_ERR_FORMAT, pot.path + ": record " + record + ": " + msg);
 }
@@ -340,20 +358,7 @@ public:
                 const double c = ua0 * ub0 + ua1 * ub1 + ua2 * ub2;
                 const double wab = wa * aw_[b];
                 const double x = ang_scale_ * c + ang_shift_;
-                T[0] = 1.0;
-                dT[0] = 0.0;
-                if (nt > 1) {
-                    T[1] = x;
-                    dT[1] = 1.0;
-                }
-                double Um2 = 1.0, Um1 = 2.0 * x;
-                for (int m = 2; m < nt; ++m) {
-                    T[m] = 2.0 * x * T[m - 1] - T[m - 2];
-                    dT[m] = m * Um1;
-                    const double U = 2.0 * x * Um1 - Um2;
-                    Um2 = Um1;
-                    Um1 = U;
-                }
+                chebyshev_and_slope(x, nt, T.data(), dT.data());
                 const double fb = afc_[b], ff = fa * fb, ib = ainv_[b];
                 const int jb = aidx_[b];
                 double *Jb = J + size_t(jb) * stride;
@@ -456,20 +461,7 @@ private:
                 const double wab = wa * aw_[b];
                 const double x = ang_scale_ * c + ang_shift_;
                 // T_m(x) and dT_m/dx = m U_{m-1}(x)
-                T[0] = 1.0;
-                dT[0] = 0.0;
-                if (nt > 1) {
-                    T[1] = x;
-                    dT[1] = 1.0;
-                }
-                double Um2 = 1.0, Um1 = 2.0 * x;
-                for (int m = 2; m < nt; ++m) {
-                    T[m] = 2.0 * x * T[m - 1] - T[m - 2];
-                    dT[m] = m * Um1;
-                    const double U = 2.0 * x * Um1 - Um2;
-                    Um2 = Um1;
-                    Um1 = U;
-                }
+                chebyshev_and_slope(x, nt, T, dT);
                 double S = 0.0, Sp = 0.0;
                 for (int m = 0; m < nt; ++m) {
                     const double coef = ca[m] + wab * cb[m];

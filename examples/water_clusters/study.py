@@ -162,6 +162,14 @@ def scan_name(delta: float, multiple: int) -> str:
     return f"taylor_B_500_d{delta:g}_a{multiple}"
 
 
+def scan_scenarios(quick: bool) -> dict[str, dict]:
+    """Fig. 4: strategy B on train_500 over δ_max × a."""
+    deltas, multiples = ((0.03,), (5,)) if quick else (SCAN_DELTAS, SCAN_MULTIPLES)
+    return {scan_name(d, a): {"train": "train_500", "mode": "taylor",
+                              "taylor": {"strategy": "random", "delta": d, "multiple": a}}
+            for a in multiples for d in deltas}
+
+
 def scenarios_paper(quick: bool) -> dict[str, dict]:
     """Table S1 of the seed paper; the scan of Fig. 4 as in the default protocol."""
     out = {}
@@ -175,11 +183,7 @@ def scenarios_paper(quick: bool) -> dict[str, dict]:
         out[f"taylor_B_{n}"] = {"train": train, "mode": "taylor", "run": scan_name(d, a) if n == "500" else None,
                                 "taylor": {"strategy": "random", "delta": d, "multiple": a}}
     out["forces_500"] = {"train": "train_500", "mode": "forces"}
-    deltas, multiples = ((0.03,), (5,)) if quick else (SCAN_DELTAS, SCAN_MULTIPLES)
-    for a in multiples:
-        for d in deltas:
-            out[scan_name(d, a)] = {"train": "train_500", "mode": "taylor",
-                                    "taylor": {"strategy": "random", "delta": d, "multiple": a}}
+    out.update(scan_scenarios(quick))
     for name, s in out.items():
         if not s.get("run"):
             s["run"] = name
@@ -198,11 +202,7 @@ def scenarios(quick: bool) -> dict[str, dict]:
                          "taylor": {"strategy": "random", "delta": DELTA_B, "multiple": MULTIPLE_B}},
         "forces_500": {"train": "train_500", "mode": "forces"},
     }
-    deltas, multiples = ((0.03,), (5,)) if quick else (SCAN_DELTAS, SCAN_MULTIPLES)
-    for a in multiples:
-        for d in deltas:
-            out[scan_name(d, a)] = {"train": "train_500", "mode": "taylor",
-                                    "taylor": {"strategy": "random", "delta": d, "multiple": a}}
+    out.update(scan_scenarios(quick))
     for name, s in out.items():
         s.setdefault("run", name)
     return out
