@@ -116,3 +116,22 @@ def test_config_values_that_would_train_nothing_or_nan(tmp_path, key, value, fra
     assert proc.returncode == 2
     assert proc.stderr.startswith(f"error: {cfg}: ") and fragment in proc.stderr
     assert not (tmp_path / "run" / "potential").exists()
+
+
+def test_binary_garbage_as_a_potential(tmp_path):
+    """No raw bytes in messages: the C++ reader (LAMMPS) and predict name the file and say binary."""
+    import ase.io
+    import numpy as np
+
+    garbage = tmp_path / "Ti.nn.ascii"
+    garbage.write_bytes(np.random.default_rng(3).integers(0, 256, 3000, dtype=np.uint8).tobytes())
+    write_data(ase.io.read(TIO2 / "structure-001.xsf"), tmp_path / "data.lmp")
+    code, out = run_lammps(lammps_header("data.lmp", f"{garbage} {POTENTIAL[1]} Ti O") + "run 0\n", tmp_path,
+                           check=False)
+    line = next(ln for ln in out.splitlines() if "ERROR" in ln)
+    assert code != 0 and "binary data" in line and str(garbage) in line
+    assert all(ch.isprintable() for ch in line), repr(line)
+    proc = subprocess.run([sys.executable, "-m", "export", "predict", "--potential", str(garbage), str(POTENTIAL[1]),
+                           "--structures", str(TIO2 / "structure-001.xsf")], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 2 and str(garbage) in proc.stderr and "binary" in proc.stderr
+    assert all(ch.isprintable() or ch == "\n" for ch in proc.stderr)

@@ -15,6 +15,24 @@ namespace {
 
 // Token-based within a record, line-based between records (Fortran
 // list-directed input): a record may wrap over lines, leftovers are dropped.
+// A token as messages show it: at most 24 characters, anything unprintable as \xNN.
+std::string excerpt(const std::string &tok) {
+    std::string out;
+    for (size_t k = 0; k < tok.size() && k < 24; ++k) {
+        const unsigned char c = static_cast<unsigned char>(tok[k]);
+        if (c >= 32 && c < 127) {
+            out += char(c);
+        } else {
+            static const char hex[] = "0123456789abcdef";
+            out += "\\x";
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    }
+    if (tok.size() > 24) out += "...";
+    return out;
+}
+
 class RecordReader {
 public:
     RecordReader(const std::string &path, std::vector<std::string> lines)
@@ -73,7 +91,7 @@ public:
         const char c = k < t.size() ? char(std::tolower(t[k])) : '\0';
         if (c == 't') return true;
         if (c == 'f') return false;
-        error(record, "expected a logical (T/F/.true./True), found '" + t + "'");
+        error(record, "expected a logical (T/F/.true./True), found '" + excerpt(t) + "'");
     }
 
     [[noreturn]] void error(const std::string &record, const std::string &message) const {
@@ -98,7 +116,7 @@ private:
         char *end = nullptr;
         const long v = std::strtol(tok.c_str(), &end, 10);
         if (end == tok.c_str() || *end != '\0' || errno != 0 || v > 2147483647L || v < -2147483647L)
-            error(record, "expected an integer, found '" + tok + "'");
+            error(record, "expected an integer, found '" + excerpt(tok) + "'");
         return int(v);
     }
 
@@ -110,10 +128,10 @@ private:
         char *end = nullptr;
         const double v = std::strtod(t.c_str(), &end);
         if (end == t.c_str() || *end != '\0')
-            error(record, "expected a real number, found '" + tok + "' (value " +
+            error(record, "expected a real number, found '" + excerpt(tok) + "' (value " +
                               std::to_string(index + 1) + ")");
         if (!std::isfinite(v))
-            error(record, "non-finite value '" + tok + "' (value " + std::to_string(index + 1) + ")");
+            error(record, "non-finite value '" + excerpt(tok) + "' (value " + std::to_string(index + 1) + ")");
         return v;
     }
 
@@ -219,7 +237,7 @@ void read_setup(RecordReader &in, SetupRecords &s) {
     std::string t = in.text("S7 sftype");
     std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return char(std::tolower(c)); });
     if (t != "chebyshev" && t != "behler2011")
-        in.error("S7 sftype", "unknown descriptor type '" + t + "'; expected Chebyshev or Behler2011");
+        in.error("S7 sftype", "unknown descriptor type '" + excerpt(t) + "'; expected Chebyshev or Behler2011");
     s.sftype = t;
     s.nsf = in.integer("S8 nsf");
     s.nsf_line = in.line_number();
@@ -275,6 +293,12 @@ PotentialFile read_nnascii_text(const std::string &name, const std::string &text
 
 PotentialFile parse_nnascii(const std::string &path, std::vector<std::string> lines) {
     if (lines.empty()) fail(TAYLORANN_ERR_FORMAT, path + ": file is empty; expected an ænet .nn.ascii potential");
+    for (size_t k = 0; k < lines.size() && k < 64; ++k)
+        for (unsigned char c : lines[k])
+            if (c == 0 || (c < 32 && c != '\t' && c != '\r'))
+                fail(TAYLORANN_ERR_FORMAT, path + ": line " + std::to_string(k + 1) +
+                                               ": expected an ænet .nn.ascii text file, found binary data "
+                                               "(a binary .nn file or another format?)");
 
     PotentialFile pot;
     pot.path = path;
