@@ -21,11 +21,13 @@ data:
   min_distance: 0.1               # Å: atoms closer than this (periodic images too) are an input error; 0 = off
   max_structures: null            # cap on training structures
 descriptor:
-  type: chebyshev                 # Artrith-Urban-Ceder, as aenet
+  type: chebyshev                 # chebyshev (Artrith-Urban-Ceder, as aenet) | behler2011
   radial_cutoff: 6.5              # Å
   radial_order: 20
   angular_cutoff: 3.5             # Å (<= radial_cutoff)
   angular_order: 2                # -1: no angular part
+  # behler2011 instead:  preset: morawietz_water    (27 H / 30 O functions of Morawietz et al.)
+  # or functions: {O: [{kind: G2, neighbours: [H], cutoff: 6.35, eta: 0.036, rs: 0.0}, ...], H: [...]}
 network:
   hidden: [20, 20]                # hidden layer sizes; input = descriptor size, output = 1
   activation: tanh                # tanh | sigmoid | mtanh | twist | linear
