@@ -8,6 +8,8 @@ vector with |δ_i| ≤ δ_max, the mass-weighted centre-of-mass shift removed.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from ase.data import atomic_masses, atomic_numbers
 
@@ -20,6 +22,11 @@ AXES = {"x": 0, "y": 1, "z": 2}
 def taylor_energy(energy: float, forces: np.ndarray, displacement: np.ndarray) -> float:
     """First-order label E − Σ δ·F."""
     return float(energy - np.sum(displacement * forces))
+
+
+@lru_cache(maxsize=4096)
+def _masses(species: tuple) -> np.ndarray:
+    return np.array([atomic_masses[atomic_numbers[s]] for s in species])
 
 
 def _displaced(reference: Structure, displacement: np.ndarray, tag: str) -> Structure:
@@ -54,7 +61,7 @@ def random_displacements(reference: Structure, delta_max: np.ndarray, atoms: np.
     bound = delta_max[atoms]
     d = direction * (bound * rng.random(n) ** (1.0 / 3.0))[:, None]
     if n > 1:
-        masses = np.array([atomic_masses[atomic_numbers[reference.species[a]]] for a in atoms])
+        masses = _masses(tuple(reference.species))[atoms]
         d -= (masses[:, None] * d).sum(axis=0) / masses.sum()
         ratio = np.max(np.linalg.norm(d, axis=1) / bound)
         if ratio > 1.0:
