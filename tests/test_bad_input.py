@@ -135,3 +135,17 @@ def test_binary_garbage_as_a_potential(tmp_path):
                            "--structures", str(TIO2 / "structure-001.xsf")], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 2 and str(garbage) in proc.stderr and "binary" in proc.stderr
     assert all(ch.isprintable() or ch == "\n" for ch in proc.stderr)
+
+
+@pytest.mark.parametrize("backend", ["native", "torch"])
+def test_trailing_record_in_a_potential(tmp_path, backend):
+    """A repeated last line: both readers (C++ for native, Python for torch) name the record and line."""
+    text = POTENTIAL[1].read_text()
+    bad = tmp_path / "O.nn.ascii"
+    bad.write_text(text + text.splitlines()[-1] + "\n")
+    proc = subprocess.run([sys.executable, "-m", "export", "predict", "--backend", backend, "--potential",
+                           str(POTENTIAL[0]), str(bad), "--structures", str(TIO2 / "structure-001.xsf")], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert (f"error: {bad}: record T10 E_min E_max E_av (line {len(text.splitlines()) + 1}): expected the end of "
+            "the file after the last record") in proc.stderr

@@ -317,6 +317,10 @@ def read_potential(path: str | os.PathLike) -> PotentialFile:
     network = NetworkSection.read(rec)
     setup = SetupSection.read(rec)
     trainset = TrainsetSection.read(rec)
+    for k in range(rec.pos, len(rec.lines)):  # nothing but blank lines after the last record
+        if rec.lines[k].strip():
+            rec.fail("T10 E_min E_max E_av", "the end of the file after the last record",
+                     repr(rec.lines[k].strip()[:40]), k + 1)
     if network.nnodes[0] != setup.nsf:
         raise InputFileError(path, "record N5 nnodes", f"input layer size = nsf = {setup.nsf}", str(network.nnodes[0]))
     if setup.atomtype not in trainset.typenames:

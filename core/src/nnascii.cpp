@@ -94,6 +94,14 @@ public:
         error(record, "expected a logical (T/F/.true./True), found '" + excerpt(t) + "'");
     }
 
+    // Nothing but blank lines may follow the last record (a trailing or repeated record is an error).
+    void expect_end() const {
+        for (size_t k = next_; k < lines_.size(); ++k)
+            if (lines_[k].find_first_not_of(" \t\r") != std::string::npos)
+                error_at("T10 E_min E_max E_av", k + 1, "expected the end of the file after the last record, found '" +
+                                                            excerpt(lines_[k].substr(0, 40)) + "'");
+    }
+
     [[noreturn]] void error(const std::string &record, const std::string &message) const {
         error_at(record, next_, message);
     }
@@ -306,6 +314,7 @@ PotentialFile parse_nnascii(const std::string &path, std::vector<std::string> li
     read_network(in, pot.network);
     read_setup(in, pot.setup);
     read_training(in, pot.training);
+    in.expect_end();
 
     const auto &s = pot.setup;
     if (pot.network.nnodes[0] != s.nsf)
