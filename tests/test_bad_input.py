@@ -149,3 +149,22 @@ def test_trailing_record_in_a_potential(tmp_path, backend):
     assert proc.returncode == 2
     assert (f"error: {bad}: record T10 E_min E_max E_av (line {len(text.splitlines()) + 1}): expected the end of "
             "the file after the last record") in proc.stderr
+
+
+@pytest.mark.parametrize("line, fragment", [
+    (19, None),  # sf repeated: sfparam then starts with zeros -> a zero cut-off (each reader in its words)
+    (21, "record S12 sfenv (line 21): expected 112 integers (2 x nsf), found 224"),
+    (22, "record S12 sfenv (line 21): expected 112 integers (2 x nsf), found 113"),
+])
+@pytest.mark.parametrize("backend", ["native", "torch"])
+def test_duplicated_line_in_a_potential(tmp_path, line, fragment, backend):
+    """The rows of #15: a duplicated line of O.nn.ascii is refused by both readers, no silent shift."""
+    lines = POTENTIAL[1].read_text().splitlines()
+    bad = tmp_path / "O.nn.ascii"
+    bad.write_text("\n".join(lines[:line] + [lines[line - 1]] + lines[line:]) + "\n")
+    proc = subprocess.run([sys.executable, "-m", "export", "predict", "--backend", backend, "--potential",
+                           str(POTENTIAL[0]), str(bad), "--structures", str(TIO2 / "structure-001.xsf")], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stderr.startswith(f"error: {bad}: record S1")
+    if fragment:
+        assert fragment in proc.stderr

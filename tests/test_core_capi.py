@@ -195,7 +195,10 @@ def _corruptions():
         ("nan_weight", lambda ls: ls[:8] + [_replace_token(ls[8], 5, "NaN")] + ls[9:], ERR_FORMAT,
          "record N9 W (line 9): non-finite value 'NaN' (value 6)"),
         ("bad_integer", lambda ls: ["four"] + ls[1:], ERR_FORMAT, "record N1 nlayers (line 1): expected an integer, found 'four'"),
-        ("inconsistent_nsf", lambda ls: ls[:16] + ["55"] + ls[17:], ERR_FORMAT, "record S8 nsf"),
+        # nsf 55 with 56 entries per record: the integer block after sfparam is where it shows
+        # (the Python reader names the same record and line, tests/test_nnascii.py "wrong nsf")
+        ("inconsistent_nsf", lambda ls: ls[:16] + ["55"] + ls[17:], ERR_FORMAT,
+         "record S12 sfenv (line 21): expected 110 integers (2 x nsf), found 112"),
         ("unknown_descriptor", lambda ls: ls[:15] + ["Gaussian"] + ls[16:], ERR_FORMAT,
          "record S7 sftype (line 16): unknown descriptor type 'gaussian'"),
         ("bad_logical", lambda ls: ls[:27] + ["maybe"] + ls[28:], ERR_FORMAT, "record T2 normalized"),

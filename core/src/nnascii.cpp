@@ -39,6 +39,32 @@ public:
         : path_(path), lines_(std::move(lines)) {}
 
     size_t position() const { return next_; }
+    bool at_end() const { return next_ >= lines_.size(); }
+
+    // Consumes the consecutive lines made of integer tokens only (at least one token each).
+    std::vector<std::vector<long>> integer_lines() {
+        std::vector<std::vector<long>> out;
+        while (next_ < lines_.size()) {
+            std::istringstream in(lines_[next_]);
+            std::vector<long> values;
+            std::string tok;
+            bool ok = true;
+            while (in >> tok) {
+                errno = 0;
+                char *end = nullptr;
+                const long v = std::strtol(tok.c_str(), &end, 10);
+                if (end == tok.c_str() || *end != '\0' || errno != 0) {
+                    ok = false;
+                    break;
+                }
+                values.push_back(v);
+            }
+            if (!ok || values.empty()) break;
+            out.push_back(std::move(values));
+            ++next_;
+        }
+        return out;
+    }
     void rewind(size_t position) { next_ = position; }
     size_t line_number() const { return next_; }  // 1-based number of the last line consumed
 
@@ -201,30 +227,32 @@ void read_network(RecordReader &in, NetworkRecords &net) {
     net.weights = in.reals("N9 W", size_t(w));
 }
 
-// sfenv has 2*nsf entries in dialects P/X and binary files, nenv*nsf in
-// Fortran's own ASCII writer (AENET_FORMAT.md 4.4): try the former first.
-std::vector<int> read_sfenv(RecordReader &in, int nsf, int nenv) {
-    const size_t start = in.position();
-    try {
-        auto v = in.ints("S12 sfenv", size_t(2) * nsf);
-        const size_t after = in.position();
-        const std::string next = in.text("S13 neval");
-        in.rewind(after);
-        std::istringstream probe(next);
-        std::string a, b;
-        if ((probe >> a) && !(probe >> b) && a.find('.') == std::string::npos) return v;
-    } catch (const Error &) {
-        if (nenv == 2) throw;
-    }
-    if (nenv == 2) {
-        in.rewind(start);
-        return in.ints("S12 sfenv", size_t(2) * nsf);
-    }
-    in.rewind(start);
-    auto raw = in.ints("S12 sfenv", size_t(nenv) * nsf);
+// sfenv has 2*nsf entries in dialects P/X and binary files, nenv*nsf in Fortran's own
+// ASCII writer (AENET_FORMAT.md 4.4). As the Python reader: the consecutive lines made of
+// integers only are sfenv followed by neval (the last of them, a single integer); their
+// count decides which layout it is, and any other count is an error.
+std::vector<int> read_sfenv(RecordReader &in, int nsf, int nenv, int &neval) {
+    const size_t start = in.position() + 1;
+    const auto lines = in.integer_lines();
+    const std::string want = std::to_string(2 * size_t(nsf)) + " integers";
+    if (in.at_end())
+        in.error_at("S12 sfenv", start, "expected " + want + ", neval and the statistics, found end of file (truncated)");
+    std::vector<long> tokens;
+    for (const auto &line : lines) tokens.insert(tokens.end(), line.begin(), line.end());
+    if (lines.empty() || lines.back().size() != 1)
+        in.error_at("S12 sfenv", start, "expected " + want + " followed by neval, found " +
+                                            std::to_string(tokens.size()) + " integer tokens");
+    neval = int(tokens.back());
+    tokens.pop_back();
     std::vector<int> v(size_t(2) * nsf, 0);
-    for (int i = 0; i < nsf; ++i)
-        for (int r = 0; r < std::min(nenv, 2); ++r) v[2 * i + r] = raw[size_t(nenv) * i + r];
+    if (tokens.size() == size_t(2) * nsf) {
+        for (size_t k = 0; k < tokens.size(); ++k) v[k] = int(tokens[k]);
+    } else if (tokens.size() == size_t(nenv) * nsf) {
+        for (int i = 0; i < nsf; ++i)
+            for (int r = 0; r < std::min(nenv, 2); ++r) v[2 * i + r] = int(tokens[size_t(nenv) * i + r]);
+    } else {
+        in.error_at("S12 sfenv", start, "expected " + want + " (2 x nsf), found " + std::to_string(tokens.size()));
+    }
     return v;
 }
 
@@ -255,8 +283,8 @@ void read_setup(RecordReader &in, SetupRecords &s) {
     if (nsfparam != 4) in.error("S9 nsfparam", "expected 4, found " + std::to_string(nsfparam));
     s.sf = in.ints("S10 sf", s.nsf);
     s.sfparam = in.reals("S11 sfparam", size_t(4) * s.nsf);
-    s.sfenv = read_sfenv(in, s.nsf, nenv);
-    const int neval = in.integer("S13 neval");
+    int neval = 0;
+    s.sfenv = read_sfenv(in, s.nsf, nenv, neval);
     if (neval < 0) in.error("S13 neval", "expected a count >= 0, found " + std::to_string(neval));
     in.reals("S14 sfval_min", s.nsf);
     in.reals("S15 sfval_max", s.nsf);
