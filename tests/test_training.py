@@ -1,6 +1,7 @@
 """The trainer end to end on real TiO2 data: config validation, no Taylor leakage into
 test/validation, kill -9 and resume, export round trips."""
 
+import copy
 import json
 import os
 import signal
@@ -176,3 +177,20 @@ def test_resume_extends_a_finished_run_but_rejects_other_changes(tmp_path):
     assert proc.returncode == 2 and "network.hidden differ" in proc.stderr
     proc = trainer("train", str(path), "--no-progress")  # a fresh run must not overwrite
     assert proc.returncode == 2 and "already holds a run" in proc.stderr
+
+
+def test_resume_accepts_a_checkpoint_from_before_a_key_existed_only_at_its_default():
+    """A checkpoint written before data.min_distance existed resumes while the key keeps its
+    default (the old run behaved that way) and conflicts once the key is set to anything else."""
+    from trainer.config import config_from_dict, config_to_dict, resume_conflicts
+
+    raw = {"data": {"train": ["x.xsf"], "reference_energies": {"Ti": -1.0, "O": -2.0}}}
+    current = config_to_dict(config_from_dict(raw))
+    old = copy.deepcopy(current)
+    del old["data"]["min_distance"]
+    del old["forces"]  # a whole section added later: at its defaults
+    assert resume_conflicts(old, current) == []
+    raw["data"]["min_distance"] = 0.3
+    assert resume_conflicts(old, config_to_dict(config_from_dict(raw))) == ["data.min_distance"]
+    current["network"]["hidden"] = [3]
+    assert resume_conflicts(old, current) == ["network.hidden"]

@@ -307,12 +307,38 @@ RESUMABLE_CHANGES = {("output",), ("training", "epochs"), ("training", "max_seco
                      ("forces", "jacobian_memory_gb")}
 
 
+_MISSING = object()
+
+
+def _default_of(path: tuple):
+    """The declared default of the config key at ``path`` (a tuple of names), or _MISSING."""
+    cls = Config
+    for depth, name in enumerate(path):
+        if not (dataclasses.is_dataclass(cls) and name in {f.name for f in dataclasses.fields(cls)}):
+            return _MISSING
+        f = next(f for f in dataclasses.fields(cls) if f.name == name)
+        if depth == len(path) - 1:
+            if f.default is not dataclasses.MISSING:
+                return f.default
+            if f.default_factory is not dataclasses.MISSING:
+                value = f.default_factory()
+                return dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
+            return _MISSING
+        cls = typing.get_type_hints(cls)[name]
+    return _MISSING
+
+
 def resume_conflicts(saved: dict, current: dict, prefix: tuple = ()) -> list[str]:
-    """Dotted keys whose values differ between a checkpoint's config and the current one."""
+    """Dotted keys whose values differ between a checkpoint's config and the current one.
+
+    A key the checkpoint does not have (written by a version before the key existed) is no
+    conflict while the current value is that key's default: the older run behaved that way."""
     out = []
     for key in sorted(set(saved) | set(current)):
         path = prefix + (key,)
-        a, b = saved.get(key), current.get(key)
+        a, b = saved.get(key, _MISSING), current.get(key)
+        if a is _MISSING and b == _default_of(path):
+            continue
         if isinstance(a, dict) and isinstance(b, dict):
             out += resume_conflicts(a, b, path)
         elif a != b and path not in RESUMABLE_CHANGES:
