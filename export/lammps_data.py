@@ -17,6 +17,13 @@ from trainer.checks import check_structure
 from trainer.structures import Structure
 
 
+def right_handed(cell: np.ndarray) -> np.ndarray:
+    """The same lattice with right-handed vectors: a left-handed (a, b, c) becomes (-a, -b, -c),
+    which spans the same lattice points (LAMMPS and Tinker boxes must be right-handed)."""
+    cell = np.asarray(cell, dtype=float)
+    return -cell if np.linalg.det(cell) < 0 else cell
+
+
 def lammps_cell(cell: np.ndarray) -> np.ndarray:
     """Lower-triangular cell with the same lengths and angles (rows a, b, c)."""
     a, b, c = np.asarray(cell, dtype=float)
@@ -42,7 +49,7 @@ def write_lammps_data(structure: Structure, path: str | os.PathLike, species: Se
         raise ValueError(f"{structure.name}: species {', '.join(missing)} not in the type list {species}")
     if not structure.periodic:
         raise ValueError(f"{structure.name}: LAMMPS data needs a periodic cell (put the cluster in a large box)")
-    cell = structure.cell
+    cell = right_handed(structure.cell)
     new = lammps_cell(cell)
     rotation = np.linalg.solve(cell, new)
     frac = np.linalg.solve(cell.T, structure.positions.T).T

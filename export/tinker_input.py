@@ -22,7 +22,7 @@ from trainer.atomic_io import atomic_write_text
 from trainer.errors import InputFileError
 from trainer.structures import Structure
 
-from .lammps_data import lammps_cell
+from .lammps_data import lammps_cell, right_handed
 
 
 def cell_parameters(cell: np.ndarray) -> tuple[float, ...]:
@@ -58,7 +58,7 @@ def write_tinker_input(structure: Structure, potentials: Sequence[str], prefix: 
         if not all(structure.pbc):
             raise ValueError(f"{structure.name}: Tinker boxes are periodic in all three directions "
                              f"(pbc = {structure.pbc})")
-        cell = np.asarray(structure.cell, dtype=float)
+        cell = right_handed(structure.cell)
         new = lammps_cell(cell)
         positions = positions @ np.linalg.solve(cell, new)
         a, b, c, alpha, beta, gamma = cell_parameters(new)

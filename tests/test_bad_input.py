@@ -168,3 +168,76 @@ def test_duplicated_line_in_a_potential(tmp_path, line, fragment, backend):
     assert proc.returncode == 2 and proc.stderr.startswith(f"error: {bad}: record S1")
     if fragment:
         assert fragment in proc.stderr
+
+
+# ---------------------------------------------------------------- cases found by tests/fuzz_inputs.py
+def test_yaml_syntax_error_is_one_line_with_its_position(tmp_path):
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text("seed: 1\nnan nan nan\ntraining:\n  epochs: 2\n")
+    proc = subprocess.run([sys.executable, "-m", "trainer", "train", str(cfg)], cwd=ROOT, capture_output=True,
+                          text=True)
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert proc.stderr.startswith(f"error: {cfg}: line 3, column 1: expected valid YAML")
+
+
+def test_data_errors_name_the_config_file(tmp_path):
+    raw = {"output": str(tmp_path / "run"), "data": {"train": [str(TIO2 / "structurer-001.xsf")],
+                                                   "reference_energies": {"Ti": -1604.6, "O": -432.5}}}
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(yaml.safe_dump(raw))
+    proc = subprocess.run([sys.executable, "-m", "trainer", "train", str(cfg)], cwd=ROOT, capture_output=True,
+                          text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(f"error: {cfg}: data.train: no file matches"), proc.stderr
+
+
+def _swap(lines, a, b):
+    lines[a - 1], lines[b - 1] = lines[b - 1], lines[a - 1]
+
+
+def _radial_cutoff(lines, line, value):
+    tokens = lines[line - 1].split()
+    lines[line - 1] = " ".join([value] + tokens[1:])
+
+
+@pytest.mark.parametrize("backend", ["native", "torch"])
+@pytest.mark.parametrize("species, edit, fragment", [
+    (0, lambda ln: _swap(ln, 14, 15), "record S6 Rc_max"),  # Rc_min and Rc_max swapped: 0.35 < the 6.5 Å cut-off
+    (1, lambda ln: _swap(ln, 24, 25), "record S17 sfval_cov"),  # statistics rows swapped: negative variance
+    (1, lambda ln: _radial_cutoff(ln, 20, "6.4"), "cut-off"),  # O at 6.4 Å, Ti at 6.5 Å: one cut-off for all
+])
+def test_both_potential_readers_give_the_same_verdict(tmp_path, backend, species, edit, fragment):
+    """The C++ (native) and Python (torch) readers disagreed on these until the fuzzer found them."""
+    potentials = list(POTENTIAL)
+    lines = potentials[species].read_text().splitlines()
+    edit(lines)
+    bad = tmp_path / potentials[species].name
+    bad.write_text("\n".join(lines) + "\n")
+    potentials[species] = bad
+    proc = subprocess.run([sys.executable, "-m", "export", "predict", "--backend", backend, "--potential",
+                           *map(str, potentials), "--structures", str(TIO2 / "structure-001.xsf")], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stderr.startswith("error: ") and str(bad) in proc.stderr, proc.stderr
+    assert fragment in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_left_handed_cell_runs_in_lammps_with_the_same_energy(tmp_path):
+    """A cell given as (b, a, c) is left-handed; lammps-data writes the same lattice right-handed."""
+    import json
+
+    from conftest_lammps import thermo_table
+
+    path = _variant(tmp_path, "left", lambda ln: ln.__setitem__(slice(_index(ln, "PRIMVEC") + 1,
+                                                                       _index(ln, "PRIMVEC") + 3),
+                                                                 [ln[_index(ln, "PRIMVEC") + 2],
+                                                                  ln[_index(ln, "PRIMVEC") + 1]]))
+    proc = subprocess.run([sys.executable, "-m", "export", "lammps-data", str(path), "-o", str(tmp_path / "l.data"),
+                           "--species", "Ti", "O"], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    predicted = subprocess.run([sys.executable, "-m", "export", "predict", "--json", "--potential",
+                                *map(str, POTENTIAL), "--structures", str(path)], cwd=ROOT, capture_output=True,
+                               text=True, check=True)
+    energy = json.loads(predicted.stdout)[0]["energy"]
+    script = lammps_header("l.data", nnascii_args()) + "thermo_style custom step pe\nthermo_modify format float %.10f\nrun 0\n"
+    _, out = run_lammps(script, tmp_path)
+    assert abs(thermo_table(out)[0]["PotEng"] - energy) < 1e-6

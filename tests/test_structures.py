@@ -53,6 +53,11 @@ def _replace_token(line_number, column, value):
     return "\n".join(lines) + "\n"
 
 
+def _insert(after_line, *new_lines):
+    lines = list(_LINES)
+    return "\n".join(lines[:after_line] + list(new_lines) + lines[after_line:]) + "\n"
+
+
 def _drop_last_column(line_number):
     lines = list(_LINES)
     lines[line_number - 1] = " ".join(lines[line_number - 1].split()[:-1])
@@ -67,6 +72,15 @@ BAD_XSF = {
     "wrong atom count": (GOOD.replace("23 1", "24 1"), "24 atom lines"),
     "bad energy": (GOOD.replace("= -19517", "= abc -19517"), "line 1"),
     "nan force": (_replace_token(10, 5, "nan"), "line 10: expected a force component (eV/Å) (finite)"),
+    # found by tests/fuzz_inputs.py: lines the old reader skipped (the structure read was still the original)
+    "repeated lattice line": (_insert(7, _LINES[6]), "line 8: expected a comment, a blank line or an XSF keyword"),
+    "repeated CRYSTAL": (_insert(3, "CRYSTAL"), "line 4: expected one dimension keyword, found a second one "
+                         "(the first is on line 3)"),
+    "second PRIMVEC block": (_insert(7, *_LINES[3:7]), "line 8: expected one PRIMVEC keyword"),
+    "unknown line": (_insert(2, "garbage"), "line 3: expected a comment, a blank line or an XSF keyword"),
+    "PRIMCOORD and ATOMS": (GOOD + "\nATOMS\nTi 0 0 0\n", "expected one coordinate block, found ATOMS after PRIMCOORD"),
+    "animated XSF": (GOOD.replace("PRIMVEC", "PRIMVEC 1"), "line 4: expected 'PRIMVEC' alone on its line"),
+    "two energies": (_insert(1, "# total energy = -1.0 eV"), "line 2: expected one total energy"),
 }
 
 

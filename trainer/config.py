@@ -272,6 +272,14 @@ def config_from_dict(raw: dict) -> Config:
     return config
 
 
+def _yaml_problem(exc) -> str:
+    """PyYAML's multi-line report as one line: where it noticed the problem, and what."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    what = " ".join(str(part) for part in (getattr(exc, "context", None), getattr(exc, "problem", None)) if part)
+    return f"{where}expected valid YAML, found an error ({what or type(exc).__name__})"
+
+
 def load_config(path: str | os.PathLike) -> Config:
     """Read and validate a YAML config; relative data paths are taken relative to the file."""
     import yaml
@@ -282,7 +290,7 @@ def load_config(path: str | os.PathLike) -> Config:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+        raise ConfigError(f"{path}: {_yaml_problem(exc)}") from None
     try:
         config = config_from_dict(raw)
     except ConfigError as exc:

@@ -46,6 +46,9 @@ def species_model_from_potential(pot: PotentialFile, species: Sequence[str], leg
     descriptor = descriptor_from_setup(pot.setup, species, legacy_angular, pot.path)
     if descriptor.size != pot.setup.nsf:
         raise InputFileError(pot.path, "record S8 nsf", f"{descriptor.size} functions", str(pot.setup.nsf))
+    if pot.setup.rc_max + 1e-6 < descriptor.cutoff:  # as the C++ reader (native_model.cpp)
+        raise InputFileError(pot.path, "record S6 Rc_max", f"at least the descriptor cut-off {descriptor.cutoff:.6f}",
+                             f"{pot.setup.rc_max:.6f}")
     model = SpeciesModel(
         pot.species, descriptor, network_from_section(pot.network), pot.setup.envtypes,
         torch.from_numpy(pot.setup.sfval_avg), torch.from_numpy(pot.setup.sfval_cov),
@@ -64,6 +67,11 @@ def model_from_potentials(potentials: Sequence[PotentialFile], legacy_angular: b
                              f"several files for {', '.join(dup)}")
     models = [species_model_from_potential(p, species, legacy_angular) for p in potentials]
     cutoff = max(m.descriptor.cutoff for m in models)
+    for p, m in zip(potentials, models):  # one cut-off for all species, as the C++ reader requires
+        if abs(m.descriptor.cutoff - models[0].descriptor.cutoff) > 1e-9:
+            raise InputFileError(p.path, "record S11 sfparam", f"the cut-off of {potentials[0].path} "
+                                 f"({models[0].descriptor.cutoff:.6f} Å): all species share one cut-off",
+                                 f"{m.descriptor.cutoff:.6f} Å")
     return AenetModel(species, models, cutoff)
 
 

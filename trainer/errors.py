@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class InputFileError(ValueError):
     """A file could not be read; the message says where and what was expected."""
@@ -22,8 +24,25 @@ def read_text_file(path, what: str) -> str:
     from pathlib import Path
 
     try:
-        return Path(path).read_text()
+        text = Path(path).read_text()
     except OSError as exc:
         raise InputFileError(path, "open", f"a readable {what}", exc.strerror) from None
     except UnicodeDecodeError:
         raise InputFileError(path, "open", f"a text {what}", "binary data") from None
+    control = _CONTROL.search(text)
+    if control:  # the C++ reader refuses these too (core/src/nnascii.cpp): never read them as whitespace
+        line = text.count("\n", 0, control.start()) + 1
+        raise InputFileError(path, f"line {line}", f"a text {what}",
+                             f"binary data (control character {ord(control.group()):#04x})")
+    return text
+
+
+def text_lines(text: str) -> list[str]:
+    """Lines split at '\\n' only, as C++ getline does (str.splitlines also splits at \\x85, \\u2028, ...)."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .errors import InputFileError
+from .errors import InputFileError, text_lines
 
 
 def parse_real(token: str) -> float:
@@ -31,7 +31,7 @@ class RecordReader:
 
     def __init__(self, path, text: str):
         self.path = str(path)
-        self.lines = text.splitlines()
+        self.lines = text_lines(text)
         self.pos = 0  # index of the next unread line
 
     def _where(self, record: str, line: int | None = None) -> str:

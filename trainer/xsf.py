@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputFileError, read_text_file
+from .errors import InputFileError, read_text_file, text_lines
 from .structures import Structure
 
 _ENERGY = re.compile(r"(total|cohesive) energy\s*=\s*(\S+)")
@@ -54,34 +54,78 @@ def _atom_lines(path, lines, start: int, count: int | None):
     return species, np.array(pos), (np.array(frc) if has_forces else None)
 
 
+DIMENSIONS = ("CRYSTAL", "SLAB", "POLYMER", "MOLECULE")
+KEYWORDS = DIMENSIONS + ("PRIMVEC", "CONVVEC", "PRIMCOORD", "ATOMS")
+
+
+def _vectors(path, lines, i: int, word: str) -> np.ndarray:
+    """The three lattice-vector lines after PRIMVEC/CONVVEC at line index ``i``."""
+    if i + 3 >= len(lines):
+        raise InputFileError(path, f"line {i + 1}", f"three lattice-vector lines after {word}", "end of file")
+    rows = []
+    for k in range(1, 4):
+        tok = lines[i + k].split("#", 1)[0].split()
+        if len(tok) != 3:
+            raise InputFileError(path, f"line {i + k + 1}", "3 numbers (a lattice vector, Å)", f"{len(tok)} tokens")
+        rows.append([_number(path, i + k + 1, t, "a lattice-vector component") for t in tok])
+    cell = np.array(rows)
+    if abs(np.linalg.det(cell)) < 1e-8:
+        raise InputFileError(path, f"line {i + 2}", "a non-singular cell")
+    return cell
+
+
 def read_xsf(path: str | os.PathLike) -> Structure:
-    """Read one ænet XSF file; errors name the file and line."""
+    """Read one ænet XSF file; errors name the file and line.
+
+    Every line is a comment (``#``; the first ``total energy = E`` comment gives the energy), a
+    blank line, a keyword of KEYWORDS (each at most once, nothing after it) or a line of the
+    block the keyword opens; anything else is an error, so a damaged file is never read as a
+    different structure."""
     path = Path(path)
     text = read_text_file(path, "XSF file")
-    lines = text.splitlines()
-    energy = None
+    lines = text_lines(text)
+    energy = energy_line = None
     cell = None
     block = None
-    for i, line in enumerate(lines):
+    seen: dict[str, int] = {}
+    i = 0
+    while i < len(lines):
+        line = lines[i]
         m = _ENERGY.search(line)
-        if m and energy is None:
-            energy = _number(path, i + 1, m.group(2), "a number after 'total energy ='")
+        if m and line.lstrip().startswith("#"):
+            value = _number(path, i + 1, m.group(2), "a number after 'total energy ='")
             if m.group(1) == "cohesive":
                 raise InputFileError(path, f"line {i + 1}", "a total energy (cohesive-only XSF is not supported)")
-        stripped = line.split("#", 1)[0]
-        if "PRIMVEC" in stripped:
-            if i + 3 >= len(lines):
-                raise InputFileError(path, f"line {i + 1}", "three lattice-vector lines after PRIMVEC", "end of file")
-            rows = []
-            for k in range(1, 4):
-                tok = lines[i + k].split()
-                if len(tok) != 3:
-                    raise InputFileError(path, f"line {i + k + 1}", "3 numbers (a lattice vector, Å)", f"{len(tok)} tokens")
-                rows.append([_number(path, i + k + 1, t, "a lattice-vector component") for t in tok])
-            cell = np.array(rows)
-            if abs(np.linalg.det(cell)) < 1e-8:
-                raise InputFileError(path, f"line {i + 2}", "a non-singular cell")
-        elif "PRIMCOORD" in stripped and block is None:
+            if energy is not None and value != energy:
+                raise InputFileError(path, f"line {i + 1}", f"one total energy (line {energy_line} gives {energy!r})",
+                                     repr(value))
+            energy, energy_line = value, i + 1
+        content = line.split("#", 1)[0].strip()
+        if not content:
+            i += 1
+            continue
+        word = content.split()[0].upper()
+        if word not in KEYWORDS:
+            raise InputFileError(path, f"line {i + 1}", "a comment, a blank line or an XSF keyword ("
+                                 + ", ".join(KEYWORDS) + ")", repr(content[:40]))
+        if content.upper() != word:
+            raise InputFileError(path, f"line {i + 1}", f"'{word}' alone on its line (animated XSF is not supported)",
+                                 repr(content[:40]))
+        first = next((seen[w] for w in ((word,) if word not in DIMENSIONS else DIMENSIONS) if w in seen), None)
+        if first is not None:
+            raise InputFileError(path, f"line {i + 1}", f"one {word if word not in DIMENSIONS else 'dimension'} "
+                                 "keyword", f"a second one (the first is on line {first})")
+        if word in ("PRIMCOORD", "ATOMS") and ({"PRIMCOORD", "ATOMS"} & set(seen)):
+            other = "PRIMCOORD" if "PRIMCOORD" in seen else "ATOMS"
+            raise InputFileError(path, f"line {i + 1}", "one coordinate block", f"{word} after {other} on line "
+                                 f"{seen[other]}")
+        seen[word] = i + 1
+        if word in ("PRIMVEC", "CONVVEC"):
+            vectors = _vectors(path, lines, i, word)
+            if word == "PRIMVEC":
+                cell = vectors
+            i += 4
+        elif word == "PRIMCOORD":
             if i + 1 >= len(lines):
                 raise InputFileError(path, f"line {i + 1}", "'N 1' after PRIMCOORD", "end of file")
             tok = lines[i + 1].split("#", 1)[0].split()
@@ -89,17 +133,22 @@ def read_xsf(path: str | os.PathLike) -> Structure:
                 raise InputFileError(path, f"line {i + 2}", "'N 1' after PRIMCOORD (a positive atom count, then 1)",
                                      repr(lines[i + 1].strip()[:60]))
             block = _atom_lines(path, lines, i + 2, int(tok[0]))
-        elif "ATOMS" in stripped and block is None:
+            i += 2 + int(tok[0])
+        elif word == "ATOMS":
             block = _atom_lines(path, lines, i + 1, None)
+            i += 1 + len(block[0])
+        else:
+            i += 1
     if block is None:
         raise InputFileError(path, "whole file", "a PRIMCOORD or ATOMS block")
-    for i, line in enumerate(lines):
-        word = line.split("#", 1)[0].strip().upper()
-        if word in ("CRYSTAL", "SLAB", "POLYMER") and cell is None:
-            raise InputFileError(path, f"line {i + 1}", f"a PRIMVEC block (3 lattice vectors) for {word}",
-                                 "none: the cell is missing")
+    dimension = next((w for w in DIMENSIONS if w in seen), None)
+    if dimension in ("CRYSTAL", "SLAB", "POLYMER") and cell is None:
+        raise InputFileError(path, f"line {seen[dimension]}", f"a PRIMVEC block (3 lattice vectors) for {dimension}",
+                             "none: the cell is missing")
+    if dimension == "MOLECULE" and cell is not None:
+        raise InputFileError(path, f"line {seen['PRIMVEC']}", "no PRIMVEC for a MOLECULE", "a cell")
     periodic = cell is not None
-    if periodic and block is not None and "PRIMCOORD" not in text:
+    if periodic and "PRIMCOORD" not in seen:
         raise InputFileError(path, "whole file", "PRIMCOORD after PRIMVEC")
     species, positions, forces = block
     return Structure(

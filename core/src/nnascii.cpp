@@ -329,9 +329,9 @@ PotentialFile read_nnascii_text(const std::string &name, const std::string &text
 
 PotentialFile parse_nnascii(const std::string &path, std::vector<std::string> lines) {
     if (lines.empty()) fail(TAYLORANN_ERR_FORMAT, path + ": file is empty; expected an ænet .nn.ascii potential");
-    for (size_t k = 0; k < lines.size() && k < 64; ++k)
+    for (size_t k = 0; k < lines.size(); ++k)  // the Python reader refuses the same (trainer/errors.py)
         for (unsigned char c : lines[k])
-            if (c == 0 || (c < 32 && c != '\t' && c != '\r'))
+            if (c == 127 || (c < 32 && c != '\t' && c != '\r'))
                 fail(TAYLORANN_ERR_FORMAT, path + ": line " + std::to_string(k + 1) +
                                                ": expected an ænet .nn.ascii text file, found binary data "
                                                "(a binary .nn file or another format?)");
@@ -353,6 +353,10 @@ PotentialFile parse_nnascii(const std::string &path, std::vector<std::string> li
         const double var = s.sfval_cov[f] - s.sfval_avg[f] * s.sfval_avg[f];
         if (!std::isfinite(var))
             in.error_at("S17 sfval_cov", s.cov_line, "variance of feature " + std::to_string(f + 1) + " is not finite");
+        if (var < -1e-6 * std::max(1.0, s.sfval_cov[f]))  // as the Python reader (trainer/nnascii.py)
+            in.error_at("S17 sfval_cov", s.cov_line,
+                        "expected mean of squares >= square of mean for every feature, found feature " +
+                            std::to_string(f + 1));
     }
     const auto &t = pot.training;
     const auto it = std::find(t.typenames.begin(), t.typenames.end(), s.atomtype);
