@@ -1,6 +1,6 @@
 """``python -m export``: predict with, convert and locate taylorann potentials.
 
-Sub-commands: predict, nnascii, torchscript, lammps-data, tinker-input, tinker-info
+Sub-commands: predict, nnascii, nnbinary, torchscript, lammps-data, tinker-input, tinker-info
 (``python -m export -h``).
 """
 
@@ -19,7 +19,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("predict", help="energies (and forces) of structures")
     p.add_argument("--potential", nargs="+", required=True,
-                   help="one .nn.ascii file per species (species order = file order), or one .pt model")
+                   help="one potential file per species (.nn.ascii or ænet binary .nn, told apart by content; "
+                        "species order = file order), or one .pt model")
     p.add_argument("--structures", nargs="+", required=True, help="XSF or any ase.io-readable files")
     p.add_argument("--forces", action="store_true", help="also compute forces (eV/Å)")
     p.add_argument("--json", action="store_true", help="print a JSON list instead of text")
@@ -29,9 +30,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="native: the C++ core that LAMMPS and Tinker run (default); torch: the independent "
                         "PyTorch evaluator (differentiable reference, slow)")
 
-    n = sub.add_parser("nnascii", help="write one <El>.nn.ascii per species from a run, checkpoint or .pt-less source")
-    n.add_argument("source", help="training run folder or checkpoint file")
+    n = sub.add_parser("nnascii", help="write one <El>.nn.ascii per species from a run, checkpoint or binary .nn files")
+    n.add_argument("source", nargs="+", help="training run folder or checkpoint file, or potential files (binary "
+                   ".nn or .nn.ascii, one per species)")
     n.add_argument("-o", "--output", required=True, help="output folder")
+
+    b = sub.add_parser("nnbinary", help="write one ænet binary <El>.nn per species (for ænet's own tools)")
+    b.add_argument("source", nargs="+", help="training run folder or checkpoint file, or .nn.ascii files (one per "
+                   "species)")
+    b.add_argument("-o", "--output", required=True, help="output folder")
 
     t = sub.add_parser("torchscript", help="write a self-describing TorchScript model")
     t.add_argument("source", nargs="+", help="training run folder, checkpoint file, or .nn.ascii files (one per species)")
@@ -63,6 +70,10 @@ def main(argv=None) -> int:
             from .commands import export_nnascii
 
             export_nnascii(args.source, args.output)
+        elif args.command == "nnbinary":
+            from .commands import export_nnbinary
+
+            export_nnbinary(args.source, args.output)
         elif args.command == "torchscript":
             from .commands import export_torchscript
 

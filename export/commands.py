@@ -4,24 +4,76 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trainer.convert import write_nnascii
+
+
+def _as_list(sources) -> list[str]:
+    return [str(s) for s in ([sources] if isinstance(sources, (str, Path)) else sources)]
+
+
+def _is_potential_file(source: str) -> bool:
+    """A .nn.ascii file, or an ænet binary .nn file (told apart by content, not by name)."""
+    from trainer.nnbinary import looks_binary
+
+    path = Path(source)
+    if not path.is_file():
+        return False
+    if source.endswith(".nn.ascii"):
+        return True
+    with open(path, "rb") as f:
+        return looks_binary(f.read(12))
 
 
 def _model_from_source(sources, legacy_angular: bool = False):
-    sources = [str(s) for s in ([sources] if isinstance(sources, (str, Path)) else sources)]
-    if all(s.endswith(".nn.ascii") for s in sources):
+    sources = _as_list(sources)
+    if all(_is_potential_file(s) for s in sources):
         from .loading import load_potential
 
         return load_potential(sources, legacy_angular=legacy_angular)
     if len(sources) != 1:
-        raise ValueError(f"expected one run folder or checkpoint, or only .nn.ascii files; got {sources}")
+        raise ValueError(f"expected one run folder or checkpoint, or only potential files (.nn.ascii or binary "
+                         f".nn); got {sources}")
     from trainer.checkpoint import load_model_from_run
 
     return load_model_from_run(sources[0])
 
 
-def export_nnascii(source, output) -> list[Path]:
-    return write_nnascii(_model_from_source(source), output)
+def _potentials(sources) -> list:
+    """PotentialFile records: read as they are from potential files (every record kept), else
+    made from the run's or checkpoint's model."""
+    from trainer.convert import potentials_from_model
+    from trainer.nnascii import read_potential
+
+    sources = _as_list(sources)
+    if all(_is_potential_file(s) for s in sources):
+        return [read_potential(s) for s in sources]
+    return potentials_from_model(_model_from_source(sources))
+
+
+def export_nnascii(sources, output) -> list[Path]:
+    """``<El>.nn.ascii`` per species from a run, a checkpoint, or binary/ASCII potential files."""
+    from trainer.nnascii import write_potential
+
+    written = []
+    for pot in _potentials(sources):
+        path = Path(output) / f"{pot.species}.nn.ascii"
+        write_potential(path, pot)
+        written.append(path)
+        print(f"wrote {path}")
+    return written
+
+
+def export_nnbinary(sources, output) -> list[Path]:
+    """ænet binary ``<El>.nn`` per species (what ænet 2.0.4's train.x writes and its predict.x,
+    md.x, aenet-LAMMPS and aenet-Tinker read) from a run, a checkpoint or potential files."""
+    from trainer.nnbinary import write_potential_binary
+
+    written = []
+    for pot in _potentials(sources):
+        path = Path(output) / f"{pot.species}.nn"
+        write_potential_binary(path, pot)
+        written.append(path)
+        print(f"wrote {path}")
+    return written
 
 
 def export_torchscript(sources, output, legacy_angular: bool = False) -> Path:

@@ -325,19 +325,24 @@ class Harness:
     def _config(self, path, mutant, workdir):
         import yaml
 
+        from trainer.config import load_config
+
         result = run_forked(self.trainer_main, ["train", str(path), "--no-progress"], workdir, 120)
         verdict = classify_cli(result, [path])
         info = {"verdicts": {"train": verdict}}
         if verdict != "accepted":
             info["messages"] = {"train": result.err.strip()[-300:]}
-            if verdict == "refused" and (workdir / "run" / "potential").exists():
+            if verdict == "refused" and any(workdir.rglob("potential")):
                 return "accepted-wrong", {**info, "why": "refused but exported a potential"}
             return verdict, info
-        saved = yaml.safe_load((workdir / "run" / "config.yaml").read_text())
+        run = Path(load_config(path).output)  # the mutant may have changed or dropped 'output'
+        if not (run / "config.yaml").exists():
+            return "accepted-wrong", {**info, "why": f"exit 0 but no run in {run}"}
+        saved = yaml.safe_load((run / "config.yaml").read_text())
         given = yaml.safe_load(mutant)
         missing = [k for k, v in _leaves(given) if not _holds(saved, k, v, workdir)]
-        summary = json.loads((workdir / "run" / "summary.json").read_text())
-        if missing or summary["epochs"] < 1 or not (workdir / "run" / "potential").exists():
+        summary = json.loads((run / "summary.json").read_text())
+        if missing or summary["epochs"] < 1 or not (run / "potential").exists():
             return "accepted-wrong", {**info, "not in the run's config": missing[:5]}
         original = dict(_leaves(yaml.safe_load(self.sources["config.yaml"])))
         return ("accepted-same" if dict(_leaves(given)) == original else "accepted-valid"), info

@@ -14,6 +14,7 @@ import numpy as np
 
 from .atomic_io import atomic_write_text
 from .errors import InputFileError, read_text_file
+from .nnbinary import binary_to_text, looks_binary
 
 from .records import RecordReader, format_int, format_real, line_of_ints, line_of_reals
 
@@ -64,8 +65,11 @@ class NetworkSection:
         if nlayers < 2:
             rec.fail("N1 nlayers", "at least 2 layers (input and output)", str(nlayers), rec.pos)
         nnodes_max = rec.int("N2 nnodes_max")
+        line2 = rec.pos  # 1-based line of the record just read, for messages
         wsize = rec.int("N3 Wsize")
+        line3 = rec.pos
         nvalues = rec.int("N4 nvalues")
+        line4 = rec.pos
         nnodes = [int(v) for v in rec.ints("N5 nnodes", nlayers)]
         if min(nnodes) < 1 or nnodes[-1] != 1:
             rec.fail("N5 nnodes", "positive layer sizes ending in 1 output node", str(nnodes), rec.pos)
@@ -81,13 +85,13 @@ class NetworkSection:
         want_w = want_iw[-1]
         want_v = want_iv[-1] + nnodes[-1]
         checks = [
-            ("N2 nnodes_max", nnodes_max, max(nnodes)),
-            ("N3 Wsize", wsize, want_w),
-            ("N4 nvalues", nvalues, want_v),
+            ("N2 nnodes_max", nnodes_max, max(nnodes), line2),
+            ("N3 Wsize", wsize, want_w, line3),
+            ("N4 nvalues", nvalues, want_v, line4),
         ]
-        for name, got, want in checks:
+        for name, got, want, line in checks:
             if got != want:
-                rec.fail(name, f"{want} (derived from nnodes {nnodes})", str(got), rec.pos)
+                rec.fail(name, f"{want} (derived from nnodes {nnodes})", str(got), line)
         if iw != want_iw:
             rec.fail("N7 iw", f"weight offsets {want_iw}", str(iw), rec.pos)
         if iv != want_iv:
@@ -310,10 +314,18 @@ class PotentialFile:
 
 
 def read_potential(path: str | os.PathLike) -> PotentialFile:
-    """Read and validate one ``.nn.ascii`` file; errors name the file, record and line."""
+    """Read and validate one ``.nn.ascii`` or binary ``.nn`` file (told apart by content); errors
+    name the file, record and line (Fortran record for binary files)."""
     path = Path(path)
-    text = read_text_file(path, ".nn.ascii file (binary .nn is not supported)")
-    rec = RecordReader(path, text)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+    except OSError as exc:
+        raise InputFileError(path, "open", "a readable potential file", exc.strerror) from None
+    if looks_binary(head):  # ænet's binary .nn (detected by content): the same records, one validation
+        rec = RecordReader(path, binary_to_text(path, path.read_bytes()), unit="Fortran record")
+    else:
+        rec = RecordReader(path, read_text_file(path, ".nn.ascii file or ænet binary .nn file"))
     network = NetworkSection.read(rec)
     setup = SetupSection.read(rec)
     trainset = TrainsetSection.read(rec)

@@ -29,14 +29,15 @@ def parse_logical(token: str) -> bool:
 class RecordReader:
     """Reads records in order and names the record in every error."""
 
-    def __init__(self, path, text: str):
+    def __init__(self, path, text: str, unit: str = "line"):
         self.path = str(path)
         self.lines = text_lines(text)
         self.pos = 0  # index of the next unread line
+        self.unit = unit  # "Fortran record" for a binary .nn file read as text (trainer/nnbinary.py)
 
     def _where(self, record: str, line: int | None = None) -> str:
         line = self.pos + 1 if line is None else line
-        return f"record {record} (line {line})"
+        return f"record {record} ({self.unit} {line})"
 
     def text(self, record: str) -> str:
         if self.pos >= len(self.lines):

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "error.hpp"
+#include "nnbinary.hpp"
 
 namespace taylorann {
 namespace {
@@ -35,8 +36,8 @@ std::string excerpt(const std::string &tok) {
 
 class RecordReader {
 public:
-    RecordReader(const std::string &path, std::vector<std::string> lines)
-        : path_(path), lines_(std::move(lines)) {}
+    RecordReader(const std::string &path, std::vector<std::string> lines, std::string unit)
+        : path_(path), lines_(std::move(lines)), unit_(std::move(unit)) {}
 
     size_t position() const { return next_; }
     bool at_end() const { return next_ >= lines_.size(); }
@@ -132,7 +133,7 @@ public:
         error_at(record, next_, message);
     }
     [[noreturn]] void error_at(const std::string &record, size_t line, const std::string &message) const {
-        fail(TAYLORANN_ERR_FORMAT, path_ + ": record " + record + " (line " +
+        fail(TAYLORANN_ERR_FORMAT, path_ + ": record " + record + " (" + unit_ + " " +
                                        std::to_string(line) + "): " + message);
     }
 
@@ -171,6 +172,7 @@ private:
 
     std::string path_;
     std::vector<std::string> lines_;
+    std::string unit_;  // "line", or "Fortran record" for a binary .nn file
     size_t next_ = 0;
 };
 
@@ -312,11 +314,17 @@ void read_training(RecordReader &in, TrainingRecords &t) {
 }  // namespace
 
 PotentialFile read_nnascii(const std::string &path) {
-    std::ifstream file(path);
+    std::ifstream file(path, std::ios::binary);
     if (!file) fail(TAYLORANN_ERR_IO, path + ": cannot open potential file (missing or unreadable)");
-    std::vector<std::string> lines;
-    for (std::string line; std::getline(file, line);) lines.push_back(line);
+    std::ostringstream content;
+    content << file.rdbuf();
     if (file.bad()) fail(TAYLORANN_ERR_IO, path + ": read error");
+    const std::string bytes = content.str();
+    if (looks_like_nnbinary(bytes))  // ænet's binary .nn, told apart by content (nnbinary.hpp)
+        return parse_nnascii(path, nnbinary_lines(path, bytes), "Fortran record");
+    std::istringstream stream(bytes);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(stream, line);) lines.push_back(line);
     return parse_nnascii(path, std::move(lines));
 }
 
@@ -327,18 +335,18 @@ PotentialFile read_nnascii_text(const std::string &name, const std::string &text
     return parse_nnascii(name, std::move(lines));
 }
 
-PotentialFile parse_nnascii(const std::string &path, std::vector<std::string> lines) {
+PotentialFile parse_nnascii(const std::string &path, std::vector<std::string> lines, const std::string &unit) {
     if (lines.empty()) fail(TAYLORANN_ERR_FORMAT, path + ": file is empty; expected an ænet .nn.ascii potential");
     for (size_t k = 0; k < lines.size(); ++k)  // the Python reader refuses the same (trainer/errors.py)
         for (unsigned char c : lines[k])
             if (c == 127 || (c < 32 && c != '\t' && c != '\r'))
                 fail(TAYLORANN_ERR_FORMAT, path + ": line " + std::to_string(k + 1) +
-                                               ": expected an ænet .nn.ascii text file, found binary data "
-                                               "(a binary .nn file or another format?)");
+                                               ": expected an ænet .nn.ascii text file or binary .nn file, found "
+                                               "binary data that is neither");
 
     PotentialFile pot;
     pot.path = path;
-    RecordReader in(path, std::move(lines));
+    RecordReader in(path, std::move(lines), unit);
     read_network(in, pot.network);
     read_setup(in, pot.setup);
     read_training(in, pot.training);

@@ -45,6 +45,8 @@ struct PotentialFile {
 PotentialFile read_nnascii(const std::string &path);
 // The same from text held in memory; `name` stands for the path in messages.
 PotentialFile read_nnascii_text(const std::string &name, const std::string &text);
-PotentialFile parse_nnascii(const std::string &path, std::vector<std::string> lines);
+// unit: what error messages call a line ("Fortran record" when the lines come from a binary .nn file)
+PotentialFile parse_nnascii(const std::string &path, std::vector<std::string> lines,
+                            const std::string &unit = "line");
 
 }  // namespace taylorann
