@@ -186,6 +186,21 @@ def test_energy_gradient_vs_predict(program, structures, tmp_path, name):
     assert np.abs(vir - vir.T).max() < 1e-8 * np.abs(vir).max()
 
 
+def test_binary_nn_files_give_the_same_evaluation(program, structures, tmp_path):
+    """ænet binary .nn files (python -m export nnbinary) through the Tinker hook: told apart by
+    content, the same energy and gradient as the .nn.ascii files."""
+    done = subprocess.run([sys.executable, "-m", "export", "nnbinary", TI, O, "-o", str(tmp_path / "bin")],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    keys = [f"TAYLORANN-POTENTIAL Ti {tmp_path / 'bin' / 'Ti.nn'}", f"TAYLORANN-POTENTIAL O {tmp_path / 'bin' / 'O.nn'}"]
+    atoms, ref = structures["s002"]
+    out = run(program, "evaluate", write_case(tmp_path / "case.txt", keys, atoms))
+    assert status_message(out) == (0, "")
+    energy, grad, _, _ = evaluation(out)
+    assert abs(energy - EV * ref["energy"]) < E_TOL
+    assert np.abs(grad + EV * np.array(ref["forces"])).max() < G_TOL
+
+
 def test_unwrapped_coordinates(program, structures, tmp_path):
     """Atoms moved by whole lattice vectors (as Tinker's MD leaves them) change nothing."""
     atoms, ref = structures["s002"]
