@@ -362,6 +362,8 @@ def _holds(saved, key, value, workdir) -> bool:
         if not isinstance(node, dict) or k not in node:
             return False
         node = node[k]
+    if value is None and isinstance(node, dict):  # an empty section: its defaults (as the YAML says)
+        return True
     if key == ("output",):
         return Path(node) == (workdir / str(value)).resolve() or Path(node) == Path(str(value))
     if isinstance(value, list) and isinstance(node, list) and key[-1] in ("train", "test", "validation"):

@@ -205,6 +205,8 @@ def _radial_cutoff(lines, line, value):
     (0, lambda ln: _swap(ln, 14, 15), "record S6 Rc_max"),  # Rc_min and Rc_max swapped: 0.35 < the 6.5 Å cut-off
     (1, lambda ln: _swap(ln, 24, 25), "record S17 sfval_cov"),  # statistics rows swapped: negative variance
     (1, lambda ln: _radial_cutoff(ln, 20, "6.4"), "cut-off"),  # O at 6.4 Å, Ti at 6.5 Å: one cut-off for all
+    (0, lambda ln: ln.__setitem__(28, "0x10"), "record T3 scale (line 29)"),  # strtod reads hex, Fortran does not
+    (0, lambda ln: ln.__setitem__(8, ln[8].replace("5", "5\u00a0", 1)), "record N9 W (line 9)"),  # NBSP in a number
 ])
 def test_both_potential_readers_give_the_same_verdict(tmp_path, backend, species, edit, fragment):
     """The C++ (native) and Python (torch) readers disagreed on these until the fuzzer found them."""

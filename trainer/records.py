@@ -7,14 +7,29 @@ until it holds the tokens it needs; leftovers on its last line are ignored.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
 from .errors import InputFileError, text_lines
 
 
+_REAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eEdD][+-]?\d+)?")
+_ASCII_SPACE = re.compile(r"[ \t\r\n\v\f]+")
+
+
 def parse_real(token: str) -> float:
+    """A Fortran real (1.5, -2., .5, 1e-3, 1.0D+02), as the C++ reader accepts: no hex, no
+    underscores, no inf/nan words (Python's float() takes all of these)."""
+    if not _REAL.fullmatch(token):
+        raise ValueError(token)
     return float(token.replace("D", "E").replace("d", "e"))
+
+
+def split_ascii(line: str) -> list[str]:
+    """Tokens separated by ASCII blanks only, as C++ streams split (str.split() also splits at
+    U+00A0 and other Unicode spaces)."""
+    return [t for t in _ASCII_SPACE.split(line) if t]
 
 
 def parse_logical(token: str) -> bool:
@@ -56,7 +71,7 @@ class RecordReader:
                     f"{len(out)} before end of file (truncated)",
                 )
             lineno = self.pos + 1
-            out.extend((tok, lineno) for tok in self.lines[self.pos].split())
+            out.extend((tok, lineno) for tok in split_ascii(self.lines[self.pos]))
             self.pos += 1
         return out[:count]
 
@@ -101,7 +116,7 @@ class RecordReader:
         """Consume consecutive lines made only of integer tokens (for the sfenv ambiguity)."""
         out = []
         while self.pos < len(self.lines):
-            toks = self.lines[self.pos].split()
+            toks = split_ascii(self.lines[self.pos])
             if not toks or not all(_is_int(t) for t in toks):
                 break
             out.append(toks)

@@ -8,16 +8,19 @@ import re
 from pathlib import Path
 
 import numpy as np
+from ase.data import chemical_symbols
 
 from .errors import InputFileError, read_text_file, text_lines
+from .records import parse_real, split_ascii
 from .structures import Structure
 
+_ELEMENTS = frozenset(chemical_symbols[1:])
 _ENERGY = re.compile(r"(total|cohesive) energy\s*=\s*(\S+)")
 
 
 def _number(path, lineno: int, token: str, what: str) -> float:
     try:
-        value = float(token.replace("D", "E").replace("d", "e"))
+        value = parse_real(token)
     except ValueError:
         raise InputFileError(path, f"line {lineno}", what, repr(token)) from None
     if not math.isfinite(value):
@@ -30,7 +33,7 @@ def _atom_lines(path, lines, start: int, count: int | None):
     rows = []
     i = start
     while i < len(lines) and lines[i].strip() and not lines[i].lstrip().startswith("#"):
-        rows.append((i + 1, lines[i].split()))
+        rows.append((i + 1, split_ascii(lines[i])))
         i += 1
     if not rows:
         raise InputFileError(path, f"line {start + 1}", "atom lines 'Sym x y z [Fx Fy Fz]'", "none")
@@ -45,8 +48,8 @@ def _atom_lines(path, lines, start: int, count: int | None):
                 path, f"line {lineno}", f"{want} columns (symbol, x y z{', Fx Fy Fz' if has_forces else ''})",
                 f"{len(tok)}",
             )
-        if not tok[0][0].isalpha():
-            raise InputFileError(path, f"line {lineno}", "an element symbol in column 1", repr(tok[0]))
+        if tok[0] not in _ELEMENTS:
+            raise InputFileError(path, f"line {lineno}", "an element symbol in column 1", ascii(tok[0][:12]))
         species.append(tok[0])
         pos.append([_number(path, lineno, t, "a coordinate (Å)") for t in tok[1:4]])
         if has_forces:
@@ -64,7 +67,7 @@ def _vectors(path, lines, i: int, word: str) -> np.ndarray:
         raise InputFileError(path, f"line {i + 1}", f"three lattice-vector lines after {word}", "end of file")
     rows = []
     for k in range(1, 4):
-        tok = lines[i + k].split("#", 1)[0].split()
+        tok = split_ascii(lines[i + k].split("#", 1)[0])
         if len(tok) != 3:
             raise InputFileError(path, f"line {i + k + 1}", "3 numbers (a lattice vector, Å)", f"{len(tok)} tokens")
         rows.append([_number(path, i + k + 1, t, "a lattice-vector component") for t in tok])
@@ -104,7 +107,7 @@ def read_xsf(path: str | os.PathLike) -> Structure:
         if not content:
             i += 1
             continue
-        word = content.split()[0].upper()
+        word = split_ascii(content)[0].upper()
         if word not in KEYWORDS:
             raise InputFileError(path, f"line {i + 1}", "a comment, a blank line or an XSF keyword ("
                                  + ", ".join(KEYWORDS) + ")", repr(content[:40]))
@@ -128,7 +131,7 @@ def read_xsf(path: str | os.PathLike) -> Structure:
         elif word == "PRIMCOORD":
             if i + 1 >= len(lines):
                 raise InputFileError(path, f"line {i + 1}", "'N 1' after PRIMCOORD", "end of file")
-            tok = lines[i + 1].split("#", 1)[0].split()
+            tok = split_ascii(lines[i + 1].split("#", 1)[0])
             if len(tok) != 2 or not all(t.isdigit() for t in tok) or int(tok[0]) < 1 or int(tok[1]) != 1:
                 raise InputFileError(path, f"line {i + 2}", "'N 1' after PRIMCOORD (a positive atom count, then 1)",
                                      repr(lines[i + 1].strip()[:60]))

@@ -161,8 +161,11 @@ private:
             if (c == 'd' || c == 'D') c = 'e';
         errno = 0;
         char *end = nullptr;
-        const double v = std::strtod(t.c_str(), &end);
-        if (end == t.c_str() || *end != '\0')
+        // Fortran reals only (digits, sign, point, exponent), as the Python reader: strtod alone
+        // would also take hexadecimal numbers and the words inf and nan
+        const bool plain = t.find_first_not_of("0123456789+-.eE") == std::string::npos;
+        const double v = plain ? std::strtod(t.c_str(), &end) : 0.0;
+        if (!plain || end == t.c_str() || *end != '\0')
             error(record, "expected a real number, found '" + excerpt(tok) + "' (value " +
                               std::to_string(index + 1) + ")");
         if (!std::isfinite(v))
