@@ -157,14 +157,14 @@ def write_data(atoms, path: Path) -> None:
     write_lammps_data(Structure.from_ase(atoms), path, SPECIES)
 
 
-def lammps_input(pair_coeff: str, replicate, steps: int) -> str:
+def lammps_input(pair_coeff: str, replicate, steps: int, style: str = "taylorann") -> str:
     return f"""units metal
 atom_style atomic
 atom_modify map array
 boundary p p p
 read_data data.lmp
 replicate {replicate[0]} {replicate[1]} {replicate[2]}
-pair_style taylorann
+pair_style {style}
 pair_coeff * * {pair_coeff}
 neighbor 1.0 bin
 neigh_modify every 1 delay 0 check yes
@@ -177,8 +177,12 @@ run {steps}
 """
 
 
-def run_once(work: Path, pair_coeff: str, n: int, steps: int, np_: int, threads: int = 1) -> float:
-    (work / "in.lmp").write_text(lammps_input(pair_coeff, REPLICATE[n], steps))
+STYLES = {"native-ignore": "taylorann extrapolation ignore"}  # else the default: extrapolation warn
+
+
+def run_once(work: Path, pair_coeff: str, n: int, steps: int, np_: int, threads: int = 1,
+             style: str = "taylorann") -> float:
+    (work / "in.lmp").write_text(lammps_input(pair_coeff, REPLICATE[n], steps, style))
     cmd = [shutil.which("lmp"), "-in", "in.lmp", "-log", "none"]
     if np_ > 1:
         cmd = [shutil.which("mpirun"), "-np", str(np_)] + cmd
@@ -195,7 +199,9 @@ def run_once(work: Path, pair_coeff: str, n: int, steps: int, np_: int, threads:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--backends", nargs="+", default=["native", "torch"])
+    ap.add_argument("--backends", nargs="+", default=["native", "torch"],
+                    help="native, torch, native-ignore (native with 'extrapolation ignore': the cost of the "
+                         "default extrapolation check is native/native-ignore)")
     ap.add_argument("--sizes", nargs="+", type=int, default=sorted(REPLICATE))
     ap.add_argument("--np2", action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument("--out", type=Path, default=None)
@@ -218,6 +224,7 @@ def main() -> None:
         files.append(str(work / f"{s}.nn.ascii"))
     write_data(atoms, work / "data.lmp")
     coeffs = {"native": " ".join(files) + " " + " ".join(SPECIES)}
+    coeffs["native-ignore"] = coeffs["native"]
     if "torch" in args.backends:
         from export.commands import export_torchscript
 
@@ -229,12 +236,19 @@ def main() -> None:
         for threads in args.threads:
             rows = {}
             for backend in args.backends:
-                steps = max(5, min(200, int(2.0e6 / n / (1 if backend == "native" else 8))))
-                times = [run_once(work, coeffs[backend], n, steps, 1, threads) for _ in range(args.repeats)]
+                steps = max(5, min(200, int(2.0e6 / n / (8 if backend == "torch" else 1))))
+                times = [run_once(work, coeffs[backend], n, steps, 1, threads, STYLES.get(backend, "taylorann"))
+                         for _ in range(args.repeats)]
                 rows[backend] = {"backend": backend, "atoms": n, "ranks": 1, "threads": threads, "steps": steps,
                                  "min_us": min(times), "median_us": statistics.median(times)}
                 results.append(rows[backend])
                 print(json.dumps(rows[backend]), flush=True)
+            if "native" in rows and "native-ignore" in rows:  # the cost of extrapolation detection
+                ratio = {"ratio": "native/native-ignore", "atoms": n, "threads": threads,
+                         "min": rows["native"]["min_us"] / rows["native-ignore"]["min_us"],
+                         "median": rows["native"]["median_us"] / rows["native-ignore"]["median_us"]}
+                results.append(ratio)
+                print(json.dumps(ratio), flush=True)
             if "native" in rows and "torch" in rows:
                 ratio = {"ratio": "torch/native", "atoms": n, "threads": threads,
                          "min": rows["torch"]["min_us"] / rows["native"]["min_us"],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from ase.calculators.calculator import Calculator, all_changes
 
@@ -17,10 +19,21 @@ class TaylorannCalculator(Calculator):
 
     implemented_properties = ["energy", "free_energy", "energies", "forces", "stress"]
 
-    def __init__(self, potential=None, model=None, legacy_angular: bool = False, **kwargs):
+    def __init__(self, potential=None, model=None, legacy_angular: bool = False, extrapolation: str = "warn",
+                 **kwargs):
+        """extrapolation: what to do when an atom's descriptor leaves the potential's training
+        range (native backend with .nn.ascii/.nn files): "warn" (default; a RuntimeWarning for
+        the first 10 such calls, then every 1000th), "error" (raise ExtrapolationError) or
+        "ignore". Either way ``results["extrapolating_atoms"]`` lists them and
+        ``extrapolation_count`` counts atom evaluations outside the range."""
         super().__init__(**kwargs)
         if (potential is None) == (model is None):
             raise ValueError("give exactly one of potential= (file paths) or model=")
+        if extrapolation not in ("warn", "error", "ignore"):
+            raise ValueError(f"extrapolation: expected 'warn', 'error' or 'ignore', got {extrapolation!r}")
+        self.extrapolation = extrapolation
+        self.extrapolation_count = 0  # atoms outside the range, summed over calls
+        self._extrapolating_calls = 0
         self.model = model if model is not None else load_evaluator(
             [potential] if isinstance(potential, str) else potential, legacy_angular=legacy_angular)
 
@@ -36,8 +49,27 @@ class TaylorannCalculator(Calculator):
         self.results["free_energy"] = p.energy
         self.results["energies"] = p.atomic_energies.copy()
         self.results["forces"] = p.forces
+        self._check_range(p.extrapolating)
         if want_stress:
             volume = self.atoms.get_volume()
             sigma = -p.virial / volume  # stress = -virial / V (ASE: positive = tensile)
             self.results["stress"] = np.array(
                 [sigma[0, 0], sigma[1, 1], sigma[2, 2], sigma[1, 2], sigma[0, 2], sigma[0, 1]])
+
+    def _check_range(self, atoms) -> None:
+        self.results["extrapolating_atoms"] = np.zeros(0, dtype=np.int64) if atoms is None else atoms
+        if atoms is None or len(atoms) == 0:
+            return
+        self.extrapolation_count += len(atoms)
+        self._extrapolating_calls += 1
+        message = (f"taylorann: {len(atoms)} atoms outside the training range of the potential's descriptors "
+                   f"(0-based indices {', '.join(map(str, atoms[:8]))}{', ...' if len(atoms) > 8 else ''}): the "
+                   "energy and forces are an extrapolation")
+        if self.extrapolation == "error":
+            raise ExtrapolationError(message)
+        if self.extrapolation == "warn" and (self._extrapolating_calls <= 10 or self._extrapolating_calls % 1000 == 0):
+            warnings.warn(message + f" [{self._extrapolating_calls} such calls so far]", RuntimeWarning, stacklevel=3)
+
+
+class ExtrapolationError(RuntimeError):
+    """An atom's descriptor left the potential's training range (extrapolation="error")."""

@@ -27,6 +27,8 @@ def run_predict(potential_paths, structure_paths, forces: bool, as_json: bool, l
                      "cohesive_energy": p.cohesive_energy}
             if forces:
                 entry["forces"] = p.forces.tolist()
+            if p.extrapolating is not None:  # native backend with potential files
+                entry["extrapolating_atoms"] = [int(i) for i in p.extrapolating]
             results.append(entry)
             if not as_json:
                 _print_text(entry, structure, out)
@@ -47,5 +49,10 @@ def _print_text(entry: dict, structure, out) -> None:
         out.write("  Species          x             y             z             Fx            Fy            Fz\n")
         for sym, r, f in zip(structure.species, structure.positions, entry["forces"]):
             out.write(f"  {sym:<3s}" + "".join(f"{v:14.8f}" for v in r) + "".join(f"{v:14.8f}" for v in f) + "\n")
+    outside = entry.get("extrapolating_atoms")
+    if outside:
+        shown = " ".join(str(i + 1) for i in outside[:10]) + (" ..." if len(outside) > 10 else "")
+        out.write(f"Extrapolation     : {len(outside)} atoms outside the training range of the descriptors "
+                  f"(atoms {shown})\n")
     out.write(f"Cohesive energy   : {entry['cohesive_energy']:22.10f} eV\n")
     out.write(f"Total energy      : {entry['energy']:22.10f} eV\n\n")

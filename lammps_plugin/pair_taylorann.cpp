@@ -1,8 +1,10 @@
 #include "pair_taylorann.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "atom.h"
+#include "comm.h"
 #include "error.h"
 #include "force.h"
 #include "memory.h"
@@ -33,6 +35,8 @@ std::string species_list(taylorann_model *model) {
 }  // namespace
 
 PairTaylorann::PairTaylorann(LAMMPS *lmp) : Pair(lmp) {
+    nextra = 2;  // compute pair taylorann: [1] atoms outside the training range in the last
+    pvector = counts_;  // evaluation, [2] the same summed over all evaluations (over all ranks)
     single_enable = 0;
     restartinfo = 0;
     one_coeff = 1;
@@ -60,11 +64,22 @@ void PairTaylorann::allocate() {
 
 void PairTaylorann::settings(int narg, char **arg) {
     legacy_angular_ = false;
+    extrapolation_ = Extrapolation::warn;
     for (int k = 0; k < narg; ++k) {
-        if (std::strcmp(arg[k], "legacy_angular") == 0) legacy_angular_ = true;
-        else
-            error->all(FLERR, "pair_style taylorann: unknown keyword '{}'; expected no argument or "
-                              "'legacy_angular' (ænet <= 2.0.3 angular domain)", arg[k]);
+        if (std::strcmp(arg[k], "legacy_angular") == 0) {
+            legacy_angular_ = true;
+        } else if (std::strcmp(arg[k], "extrapolation") == 0) {
+            const std::string mode = k + 1 < narg ? arg[k + 1] : "";
+            if (mode == "warn") extrapolation_ = Extrapolation::warn;
+            else if (mode == "error") extrapolation_ = Extrapolation::error;
+            else if (mode == "ignore") extrapolation_ = Extrapolation::ignore;
+            else
+                error->all(FLERR, "pair_style taylorann: 'extrapolation' takes warn, error or ignore, got '{}'", mode);
+            ++k;
+        } else {
+            error->all(FLERR, "pair_style taylorann: unknown keyword '{}'; expected 'legacy_angular' (ænet <= "
+                              "2.0.3 angular domain) and/or 'extrapolation warn|error|ignore'", arg[k]);
+        }
     }
 }
 
@@ -159,4 +174,48 @@ void PairTaylorann::compute(int eflag, int vflag) {
     if (eflag_global) eng_vdwl += energy;
     if (vflag_global)
         for (int k = 0; k < 6; ++k) virial[k] += w[k];
+    if (ranges_known_) check_extrapolation();
+}
+
+// Counts the atoms whose descriptor left the training range (the core checks it during the
+// evaluation); warns (the first 10 evaluations with such atoms, then every 1000th) or stops.
+void PairTaylorann::check_extrapolation() {
+    int64_t n = 0;
+    const int status = taylorann_extrapolation(model_, &n, nullptr, 0);
+    if (status == TAYLORANN_ERR_UNSUPPORTED) {  // TorchScript: say so once, then stay quiet
+        ranges_known_ = false;
+        if (comm->me == 0 && extrapolation_ != Extrapolation::ignore)
+            error->warning(FLERR, "pair_style taylorann: {} does not report descriptor ranges: no extrapolation "
+                                  "detection (use the potential's .nn.ascii or .nn files for it)", model_label_);
+        return;
+    }
+    if (status != TAYLORANN_OK) error->one(FLERR, "pair_style taylorann: {}", taylorann_last_error());
+    counts_[0] = double(n);
+    counts_[1] += double(n);
+    if (extrapolation_ == Extrapolation::ignore) return;
+    bigint local = n, total = 0;
+    MPI_Allreduce(&local, &total, 1, MPI_LMP_BIGINT, MPI_SUM, world);
+    if (total == 0) return;
+    std::string ids;
+    if (n > 0) {
+        outside_.resize(size_t(std::min<int64_t>(n, 5)));
+        taylorann_extrapolation(model_, &n, outside_.data(), int64_t(outside_.size()));
+        for (int i : outside_) ids += (ids.empty() ? "" : " ") + std::to_string(atom->tag[i]);
+    }
+    if (extrapolation_ == Extrapolation::error)
+        error->all(FLERR, "pair_style taylorann: {} atoms outside the training range of the descriptors in {} at "
+                          "step {} (stopping: pair_style taylorann extrapolation error)", total, model_label_,
+                   update->ntimestep);
+    ++warned_steps_;
+    if (comm->me == 0 && (warned_steps_ <= 10 || warned_steps_ % 1000 == 0))
+        error->warning(FLERR, "pair_style taylorann: {} atoms outside the training range of the descriptors at "
+                              "step {}{}: energies and forces are extrapolated ({} such evaluations so far{})",
+                       total, update->ntimestep, ids.empty() ? "" : " (IDs " + ids + " ...)", warned_steps_,
+                       warned_steps_ == 10 ? "; further warnings every 1000th" : "");
+}
+
+void *PairTaylorann::extract(const char *name, int &dim) {
+    dim = 0;
+    if (std::strcmp(name, "extrapolation_count") == 0) return &counts_[1];
+    return nullptr;
 }

@@ -74,7 +74,7 @@ BAD_XSF = {
     "nan force": (_replace_token(10, 5, "nan"), "line 10: expected a force component (eV/Å), found 'nan'"),
     "overflowing force": (_replace_token(10, 5, "1e999"), "line 10: expected a force component (eV/Å) (finite)"),
     "hexadecimal coordinate": (_replace_token(10, 1, "0x10"), "line 10: expected a coordinate (Å), found '0x10'"),
-    "unknown element": (_replace_token(10, 0, "Ti\x81"), "line 10: expected an element symbol in column 1"),
+    "unknown element": (_replace_token(10, 0, "Ti\x81"), "line 10: expected an element symbol or atomic number in column 1"),
     # found by tests/fuzz_inputs.py: lines the old reader skipped (the structure read was still the original)
     "repeated lattice line": (_insert(7, _LINES[6]), "line 8: expected a comment, a blank line or an XSF keyword"),
     "repeated CRYSTAL": (_insert(3, "CRYSTAL"), "line 4: expected one dimension keyword, found a second one "

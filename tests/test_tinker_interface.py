@@ -201,6 +201,25 @@ def test_binary_nn_files_give_the_same_evaluation(program, structures, tmp_path)
     assert np.abs(grad + EV * np.array(ref["forces"])).max() < G_TOL
 
 
+def test_extrapolation_is_reported(program, structures, tmp_path):
+    """Atoms outside the descriptors' training range: counted and warned about (default),
+    an error status with TAYLORANN-EXTRAPOLATION ERROR, silent with IGNORE."""
+    atoms, _ = structures["s001"]
+    out = run(program, "evaluate", write_case(tmp_path / "in.txt", KEYS, atoms))
+    assert out["outside"] == ["0"] and "taylorann:" not in out
+    squeezed = atoms.copy()
+    squeezed.set_cell(atoms.cell[:] * 0.85, scale_atoms=True)
+    out = run(program, "evaluate", write_case(tmp_path / "out.txt", KEYS, squeezed))
+    assert out["outside"] == ["23"] and out["evaluate_status"][0].startswith("0")
+    assert any("23 atoms outside the training range" in line for line in out["taylorann:"])
+    out = run(program, "evaluate", write_case(tmp_path / "err.txt", KEYS + ["TAYLORANN-EXTRAPOLATION ERROR"], squeezed))
+    assert out["evaluate_status"][0].startswith("7 taylorann: 23 atoms outside the training range")
+    out = run(program, "evaluate", write_case(tmp_path / "ign.txt", KEYS + ["taylorann_extrapolation ignore"], squeezed))
+    assert out["outside"] == ["23"] and "taylorann:" not in out
+    status, message = _config_error(program, atoms, tmp_path, KEYS + ["TAYLORANN-EXTRAPOLATION LOUD"])
+    assert status == 6 and "TAYLORANN-EXTRAPOLATION expects WARN, ERROR or IGNORE" in message
+
+
 def test_unwrapped_coordinates(program, structures, tmp_path):
     """Atoms moved by whole lattice vectors (as Tinker's MD leaves them) change nothing."""
     atoms, ref = structures["s002"]

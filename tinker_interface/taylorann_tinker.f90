@@ -26,6 +26,9 @@ module taylorann_tinker
   integer, parameter, public :: TANN_ERR_RUNTIME = 5
   !> A configuration error found by this module (key-file syntax, species mapping).
   integer, parameter, public :: TANN_ERR_CONFIG = 6
+  integer, parameter, public :: TANN_ERR_EXTRAPOLATION = 7   ! TAYLORANN-EXTRAPOLATION ERROR tripped
+  integer, parameter, public :: TANN_EXTRAPOLATION_IGNORE = 0, TANN_EXTRAPOLATION_WARN = 1, &
+       TANN_EXTRAPOLATION_ERROR = 2
 
   !> eV -> kcal/mol, the project's fixed factor (Tinker's hartree/evolt agrees to 1.3e-9).
   real(c_double), parameter, public :: tann_ev_to_kcal = 23.0605478d0
@@ -56,6 +59,13 @@ module taylorann_tinker
      logical :: active = .false.
      type(tann_model) :: model
      integer(c_int), allocatable :: species(:)        ! per Tinker atom
+     ! extrapolation (TAYLORANN-EXTRAPOLATION WARN | ERROR | IGNORE; default WARN): atoms
+     ! whose descriptor left the training range of the potential files
+     integer :: extrapolation = TANN_EXTRAPOLATION_WARN
+     logical :: ranges_known = .true.                 ! false for TorchScript models
+     integer(c_int64_t) :: last_outside = 0           ! atoms outside in the last evaluation
+     integer(c_int64_t) :: outside_total = 0          ! summed over evaluations
+     integer(c_int64_t) :: outside_evaluations = 0    ! evaluations with atoms outside
   end type tann_host_state
 
   type(tann_host_state), public, save :: tann_host
@@ -152,6 +162,16 @@ module taylorann_tinker
        integer(c_int) :: status
      end function taylorann_compute_periodic
 
+     function taylorann_extrapolation(model, count, atoms, capacity) result(status) &
+          bind(C, name='taylorann_extrapolation')
+       import :: c_ptr, c_int, c_int64_t
+       type(c_ptr), value :: model
+       integer(c_int64_t), intent(out) :: count
+       type(c_ptr), value :: atoms
+       integer(c_int64_t), value :: capacity
+       integer(c_int) :: status
+     end function taylorann_extrapolation
+
      function c_strlen(s) result(n) bind(C, name='strlen')
        import :: c_ptr, c_size_t
        type(c_ptr), value :: s
@@ -168,7 +188,7 @@ module taylorann_tinker
 
   !> Kinds of key-file records recognised by tann_parse_keyword.
   integer, parameter, public :: TANN_KEY_OTHER = 0, TANN_KEY_POTENTIAL = 1, TANN_KEY_MODEL = 2, &
-       TANN_KEY_EXTRATERM = 3
+       TANN_KEY_EXTRATERM = 3, TANN_KEY_EXTRAPOLATION = 4
 
 contains
 
@@ -555,6 +575,13 @@ contains
     case ('EXTRATERM')
        kind = TANN_KEY_EXTRATERM
        if (ntok >= 2) element = upper(trim(tokens(2)))
+    case ('TAYLORANN-EXTRAPOLATION')
+       kind = TANN_KEY_EXTRAPOLATION
+       if (ntok == 2) element = upper(trim(tokens(2)))
+       if (ntok /= 2 .or. (element /= 'WARN' .and. element /= 'ERROR' .and. element /= 'IGNORE')) then
+          status = TANN_ERR_CONFIG
+          message = 'TAYLORANN-EXTRAPOLATION expects WARN, ERROR or IGNORE, got: ' // trim(adjustl(record))
+       end if
     end select
   end subroutine tann_parse_keyword
 
@@ -570,7 +597,7 @@ contains
     character(len=:), allocatable, intent(out) :: message
     character(len=len(records)), allocatable :: elements(:), paths(:)
     character(len=:), allocatable :: element, path, model_path, extraterm
-    integer :: k, kind, npot, nmodel
+    integer :: k, kind, npot, nmodel, mode
     logical :: extra_wanted
 
     call tann_host_reset(host)
@@ -580,6 +607,7 @@ contains
     extraterm = ''
     extra_wanted = .false.
     model_path = ''
+    mode = TANN_EXTRAPOLATION_WARN
     do k = 1, size(records)
        call tann_parse_keyword(records(k), kind, element, path, status, message)
        if (status /= TANN_OK) return
@@ -594,6 +622,15 @@ contains
        case (TANN_KEY_EXTRATERM)
           extraterm = element                 ! Tinker: the last EXTRATERM record wins
           extra_wanted = extraterm /= 'NONE'
+       case (TANN_KEY_EXTRAPOLATION)
+          select case (element)
+          case ('IGNORE')
+             mode = TANN_EXTRAPOLATION_IGNORE
+          case ('ERROR')
+             mode = TANN_EXTRAPOLATION_ERROR
+          case default
+             mode = TANN_EXTRAPOLATION_WARN
+          end select
        end select
     end do
 
@@ -630,6 +667,7 @@ contains
        call tann_host_reset(host)
        return
     end if
+    host%extrapolation = mode
     host%active = .true.
   end subroutine tann_configure
 
@@ -639,13 +677,18 @@ contains
     call tann_close(host%model)
     if (allocated(host%species)) deallocate (host%species)
     host%active = .false.
+    host%extrapolation = TANN_EXTRAPOLATION_WARN
+    host%ranges_known = .true.
+    host%last_outside = 0
+    host%outside_total = 0
+    host%outside_evaluations = 0
   end subroutine tann_host_reset
 
   !> What extra/extra1/extra3 do: evaluate the configured model on Tinker's coordinates.
   !> periodic selects lattice (Tinker's lvec) or an isolated system.
   subroutine tann_host_evaluate(host, x, y, z, periodic, lattice, energy, status, message, &
        gradient, virial, atom_energy)
-    type(tann_host_state), intent(in) :: host
+    type(tann_host_state), intent(inout) :: host
     real(c_double), intent(in) :: x(:), y(:), z(:)
     logical, intent(in) :: periodic
     real(c_double), intent(in) :: lattice(3, 3)
@@ -667,7 +710,49 @@ contains
        call tann_compute(host%model, host%species, x, y, z, energy, status, message, &
             gradient=gradient, virial=virial, atom_energy=atom_energy)
     end if
+    if (status == TANN_OK) call check_extrapolation(host, status, message)
   end subroutine tann_host_evaluate
+
+  !> After an evaluation: counts the atoms whose descriptor left the training range and
+  !> warns (the first 10 evaluations with such atoms, then every 1000th) or fails.
+  subroutine check_extrapolation(host, status, message)
+    use, intrinsic :: iso_fortran_env, only: output_unit
+    type(tann_host_state), intent(inout) :: host
+    integer, intent(inout) :: status
+    character(len=:), allocatable, intent(inout) :: message
+    integer(c_int64_t) :: count
+    integer :: rc
+
+    if (.not. host%ranges_known) return
+    rc = taylorann_extrapolation(host%model%handle, count, c_null_ptr, 0_c_int64_t)
+    if (rc == TANN_ERR_UNSUPPORTED) then             ! TorchScript: say so once
+       host%ranges_known = .false.
+       if (host%extrapolation /= TANN_EXTRAPOLATION_IGNORE) write (output_unit, '(a)') &
+            ' taylorann: this TorchScript model does not report descriptor ranges: no ' // &
+            'extrapolation detection (the .nn.ascii or .nn files of the potential have it)'
+       return
+    end if
+    if (rc /= TANN_OK) then
+       status = rc
+       message = tann_last_error_message()
+       return
+    end if
+    host%last_outside = count
+    if (count == 0) return
+    host%outside_total = host%outside_total + count
+    host%outside_evaluations = host%outside_evaluations + 1
+    select case (host%extrapolation)
+    case (TANN_EXTRAPOLATION_ERROR)
+       status = TANN_ERR_EXTRAPOLATION
+       message = 'taylorann: ' // itoa(int(count)) // ' atoms outside the training range of the ' // &
+            'descriptors (stopping: TAYLORANN-EXTRAPOLATION ERROR)'
+    case (TANN_EXTRAPOLATION_WARN)
+       if (host%outside_evaluations <= 10 .or. mod(host%outside_evaluations, 1000_c_int64_t) == 0) &
+            write (output_unit, '(a)') ' taylorann: warning: ' // itoa(int(count)) // ' atoms outside ' // &
+            'the training range of the descriptors: energies and forces are extrapolated (' // &
+            itoa(int(host%outside_evaluations)) // ' such evaluations so far)'
+    end select
+  end subroutine check_extrapolation
 
   ! ================================================================ helpers
 

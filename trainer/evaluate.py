@@ -36,6 +36,9 @@ class Prediction:
     atomic_energies: np.ndarray
     forces: np.ndarray | None = None  # eV/Å
     virial: np.ndarray | None = None  # 3x3, eV: -dE/d(strain) (LAMMPS sign)
+    # atoms whose descriptor left the potential's training range (0-based); None: not known
+    # (the torch evaluators and TorchScript models do not check)
+    extrapolating: np.ndarray | None = None
 
 
 def reference_energies(model) -> list[float]:
@@ -69,7 +72,7 @@ def predict(model, structure: Structure, forces: bool = False, virial: bool = Fa
         energy, atomic, f, w = model.handle.compute(structure)
         refs = np.array(model.reference_energies)[[model.species.index(x) for x in structure.species]]
         return Prediction(energy, float((atomic - refs).sum()), atomic, f if forces else None,
-                          w if virial else None)
+                          w if virial else None, model.handle.extrapolation())
     species, edge_index, shifts = model_inputs(model, structure)
     positions = torch.from_numpy(structure.positions)
     cell = torch.from_numpy(structure.cell) if structure.periodic else None

@@ -21,8 +21,8 @@ import numpy as np
 from .binaries import core_library
 from .structures import Structure
 
-OK, ERR_CAPACITY = 0, 6
-API_VERSION = 2
+OK, UNSUPPORTED, ERR_CAPACITY = 0, 4, 6
+API_VERSION = 3
 _DP = ctypes.POINTER(ctypes.c_double)
 _IP = ctypes.POINTER(ctypes.c_int)
 _LP = ctypes.POINTER(ctypes.c_int64)
@@ -180,6 +180,21 @@ class NativeHandle:
                                                     _ptr(pbc, _IP), ctypes.byref(e), _ptr(ea, _DP), _ptr(f, _DP),
                                                     _ptr(w, _DP)))
         return e.value, ea, f, w.reshape(3, 3)
+
+
+    def extrapolation(self) -> np.ndarray | None:
+        """Atoms (indices of the last compute's structure) whose descriptor left the training
+        range of the potential files; None for a backend that cannot tell (TorchScript)."""
+        count = ctypes.c_int64()
+        lib = library()
+        status = lib.taylorann_extrapolation(self._ptr, ctypes.byref(count), None, ctypes.c_int64(0))
+        if status == UNSUPPORTED:
+            return None
+        _check(status)
+        atoms = np.zeros(count.value, dtype=np.int32)
+        _check(lib.taylorann_extrapolation(self._ptr, ctypes.byref(count), _ptr(atoms, _IP),
+                                           ctypes.c_int64(len(atoms))))
+        return atoms.astype(np.int64)
 
 
 class HandlePool:

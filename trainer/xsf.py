@@ -48,9 +48,13 @@ def _atom_lines(path, lines, start: int, count: int | None):
                 path, f"line {lineno}", f"{want} columns (symbol, x y z{', Fx Fy Fz' if has_forces else ''})",
                 f"{len(tok)}",
             )
-        if tok[0] not in _ELEMENTS:
-            raise InputFileError(path, f"line {lineno}", "an element symbol in column 1", ascii(tok[0][:12]))
-        species.append(tok[0])
+        symbol = tok[0]
+        if symbol.isdigit() and 1 <= int(symbol) < len(chemical_symbols):  # XSF allows atomic numbers
+            symbol = chemical_symbols[int(symbol)]
+        if symbol not in _ELEMENTS:
+            raise InputFileError(path, f"line {lineno}", "an element symbol or atomic number in column 1",
+                                 ascii(tok[0][:12]))
+        species.append(symbol)
         pos.append([_number(path, lineno, t, "a coordinate (Å)") for t in tok[1:4]])
         if has_forces:
             frc.append([_number(path, lineno, t, "a force component (eV/Å)") for t in tok[4:7]])

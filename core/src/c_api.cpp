@@ -279,6 +279,19 @@ int taylorann_backend_name(const taylorann_model *model, char *buf, size_t bufle
     });
 }
 
+int taylorann_extrapolation(const taylorann_model *h, int64_t *count, int *atoms, int64_t capacity) {
+    return guarded([&] {
+        require(h && count && capacity >= 0 && (atoms || capacity == 0), "taylorann_extrapolation: invalid argument");
+        if (!h->model->reports_ranges())
+            fail(TAYLORANN_ERR_UNSUPPORTED, "taylorann_extrapolation: the " + h->model->backend_name() +
+                                                " backend does not report descriptor ranges (the .nn.ascii or "
+                                                "binary .nn files of the same potential do)");
+        const auto &out = h->model->out_of_range();
+        *count = int64_t(out.size());
+        for (size_t k = 0; k < out.size() && int64_t(k) < capacity; ++k) atoms[k] = h->batch.centre[size_t(out[k])];
+    });
+}
+
 int taylorann_features_periodic(taylorann_model *h, int n, const double *x, const int *species,
                                 const double *cell, const int *pbc, int ld, double *G, int64_t capacity,
                                 int64_t *n_blocks, int *block_centre, int *block_atom, double *values) {

@@ -47,11 +47,17 @@ public:
     virtual void features(const EdgeBatch &batch, int ld, double *G, JacobianSink *sink);
     virtual int num_features(int species) const;
     virtual std::string backend_name() const = 0;
+    // Extrapolation: whether the backend knows the training range of the descriptors (the
+    // files' sfval_min/sfval_max), and the centres (indices c into the last compute's batch)
+    // whose descriptor left that range in the last compute.
+    virtual bool reports_ranges() const { return false; }
+    const std::vector<int> &out_of_range() const { return out_of_range_; }
 
 protected:
     std::vector<std::string> species_;
     std::vector<double> reference_energies_;
     double cutoff_ = 0.0;
+    std::vector<int> out_of_range_;
 };
 
 struct PotentialFile;

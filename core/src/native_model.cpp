@@ -17,6 +17,7 @@ struct SpeciesPotential {
     std::unique_ptr<Descriptor> descriptor;
     std::unique_ptr<Network> network;
     std::vector<double> avg, inv_sigma;  // input normalisation
+    std::vector<double> low, high;       // training range of each raw descriptor value, widened by a hair
     double inv_scale = 1.0, shift = 0.0, reference = 0.0;
     std::vector<int> env_of_species;     // model species -> index in envtypes
 };
@@ -42,6 +43,9 @@ public:
             for (int f = 0; f < s.nsf; ++f) {
                 const double sigma = std::sqrt(std::max(0.0, s.sfval_cov[f] - s.sfval_avg[f] * s.sfval_avg[f]));
                 sp.avg.push_back(s.sfval_avg[f]);
+                const double hair = 1e-9 * (std::abs(s.sfval_max[f] - s.sfval_min[f]) + std::abs(s.sfval_max[f])) + 1e-12;
+                sp.low.push_back(s.sfval_min[f] - hair);
+                sp.high.push_back(s.sfval_max[f] + hair);
                 sp.inv_sigma.push_back(sigma > 1e-10 ? 1.0 / sigma : 0.0);
             }
             sp.inv_scale = 1.0 / file.training.scale;
@@ -132,7 +136,10 @@ public:
         }
     }
 
+    bool reports_ranges() const override { return true; }
+
     void compute(const EdgeBatch &batch, double *energy, double *grad) override {
+        out_of_range_.clear();
         for (size_t c = 0; c < batch.n_centres(); ++c) {
             const int t = batch.species[batch.centre[c]];
             SpeciesPotential &pot = pots_[t];
@@ -141,7 +148,12 @@ public:
             Descriptor &d = *pot.descriptor;
             const int nsf = d.size();
             d.forward(nb_, G_.data());
-            for (int f = 0; f < nsf; ++f) x_[f] = pot.inv_sigma[f] * (G_[f] - pot.avg[f]);
+            bool outside = false;
+            for (int f = 0; f < nsf; ++f) {
+                outside |= (G_[f] < pot.low[f]) | (G_[f] > pot.high[f]);
+                x_[f] = pot.inv_sigma[f] * (G_[f] - pot.avg[f]);
+            }
+            if (outside) out_of_range_.push_back(int(c));
             const double y = pot.network->evaluate(x_.data(), dydx_.data());
             energy[c] = y * pot.inv_scale + pot.shift + pot.reference;
             for (int f = 0; f < nsf; ++f) dydx_[f] *= pot.inv_scale * pot.inv_sigma[f];

@@ -291,8 +291,8 @@ void read_setup(RecordReader &in, SetupRecords &s) {
     int neval = 0;
     s.sfenv = read_sfenv(in, s.nsf, nenv, neval);
     if (neval < 0) in.error("S13 neval", "expected a count >= 0, found " + std::to_string(neval));
-    in.reals("S14 sfval_min", s.nsf);
-    in.reals("S15 sfval_max", s.nsf);
+    s.sfval_min = in.reals("S14 sfval_min", s.nsf);
+    s.sfval_max = in.reals("S15 sfval_max", s.nsf);
     s.sfval_avg = in.reals("S16 sfval_avg", s.nsf);
     s.sfval_cov = in.reals("S17 sfval_cov", s.nsf);
     s.cov_line = in.line_number();

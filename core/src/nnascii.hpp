@@ -24,6 +24,7 @@ struct SetupRecords {
     std::vector<int> sf;            // [nsf]
     std::vector<double> sfparam;    // [4 * nsf] column-major
     std::vector<int> sfenv;         // [2 * nsf] column-major
+    std::vector<double> sfval_min, sfval_max;  // [nsf] descriptor range of the training set
     std::vector<double> sfval_avg, sfval_cov;  // [nsf]
     size_t nsf_line = 0, cov_line = 0;         // for messages
 };

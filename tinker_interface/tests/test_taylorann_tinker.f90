@@ -110,6 +110,7 @@ contains
     call tann_host_evaluate(host, x, y, z, periodic, lattice, energy, status, message, &
          gradient=grad, virial=vir)
     print '(a,1x,i0,1x,a)', 'evaluate_status', status, message
+    print '(a,1x,i0)', 'outside', host%last_outside
     print '(a,1x,es25.17)', 'energy', energy
     do i = 1, size(x)
        print '(a,1x,i0,3(1x,es25.17))', 'gradient', i, grad(:, i)

@@ -36,10 +36,12 @@ extern "C" {
 #endif
 
 /* Bumped whenever a signature or a convention of this header changes. */
-#define TAYLORANN_API_VERSION 2
+#define TAYLORANN_API_VERSION 3
 /* Version 2 added (nothing changed): TAYLORANN_ERR_CAPACITY, taylorann_create_nnascii_text,
  * taylorann_num_features, taylorann_backend_name, taylorann_features_periodic,
- * taylorann_features_dense. */
+ * taylorann_features_dense.
+ * Version 3 added (nothing changed): taylorann_extrapolation; potential files may be ænet
+ * binary .nn files (told apart by content) wherever .nn.ascii files are accepted. */
 
 enum taylorann_status {
     TAYLORANN_OK = 0,
@@ -172,6 +174,16 @@ TAYLORANN_EXPORT int taylorann_compute_periodic(taylorann_model *model, int n, c
                                                 const int *species, const double *cell,
                                                 const int *pbc, double *energy, double *eatom,
                                                 double *f, double *virial);
+
+/* Extrapolation of the last evaluation (taylorann_compute_neighbors or _periodic): the
+ * number of centres whose descriptor left the training range stored in the potential files
+ * (records sfval_min and sfval_max, any one value below its minimum or above its maximum)
+ * into *count, and the indices of the first min(*count, capacity) of them (atom indices of
+ * that call's arrays, in centre order) into atoms (may be NULL when capacity is 0). Costs
+ * nothing extra: the check is part of every evaluation. Native backend; a TorchScript
+ * handle returns TAYLORANN_ERR_UNSUPPORTED. */
+TAYLORANN_EXPORT int taylorann_extrapolation(const taylorann_model *model, int64_t *count, int *atoms,
+                                             int64_t capacity);
 
 #ifdef __cplusplus
 }
