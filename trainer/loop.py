@@ -210,7 +210,7 @@ class Run:
             if name == "train":
                 p = joined(self.world.gather(p))
             row.update({f"{name}_{k}": v for k, v in summarize(p).items()})
-        if self.n_taylor:  # is the δ·F signal being fit at all?
+        if self.n_taylor and with_forces:  # is the δ·F signal fit at all? (at the force-metrics cadence)
             feats = self.taylor_features
             if feats is not None:
                 with torch.no_grad():

@@ -113,35 +113,13 @@ KCAL_PER_EV = 23.0605478
 
 
 def tinker_files(potential: list[str], workdir: Path) -> None:
-    """lmnto.xyz/.prm/.key for Tinker: one atom type per element, cell in Tinker's frame."""
-    from ase.data import atomic_masses, atomic_numbers
-
-    from export.lammps_data import lammps_cell
+    """lmnto.xyz/.prm/.key for Tinker through ``python -m export tinker-input``'s writer, plus the
+    harness's run keywords (Bussi thermostat for the NVT part, thermo every 10 steps)."""
+    from export.tinker_input import write_tinker_input
     from trainer.readers import read_structures
 
-    s = read_structures(START)[0]
-    cell = lammps_cell(s.cell)
-    frac = np.linalg.solve(s.cell.T, s.positions.T).T
-    x = (frac - np.floor(frac)) @ cell
-    a, b, c = (np.linalg.norm(v) for v in cell)
-    angle = lambda u, v: np.degrees(np.arccos(u @ v / np.linalg.norm(u) / np.linalg.norm(v)))
-    lines = [f"{s.natoms:6d}  LMNTO 224-atom cell (taylorann NVE harness)",
-             f"{a:.10f} {b:.10f} {c:.10f} {angle(cell[1], cell[2]):.10f} {angle(cell[0], cell[2]):.10f} "
-             f"{angle(cell[0], cell[1]):.10f}"]
-    lines += [f"{i + 1:6d}  {el:<3s} {p[0]:16.10f} {p[1]:16.10f} {p[2]:16.10f} {SPECIES.index(el) + 1:5d}"
-              for i, (el, p) in enumerate(zip(s.species, x))]
-    (workdir / "lmnto.xyz").write_text("\n".join(lines) + "\n")
-    prm = ["forcefield  LMNTO-TAYLORANN", ""]
-    prm += [f'atom {k + 1:5d} {k + 1:5d}    {el:<3s} "{el}" {atomic_numbers[el]:5d} {atomic_masses[atomic_numbers[el]]:10.4f}    0'
-            for k, el in enumerate(SPECIES)]
-    (workdir / "lmnto.prm").write_text("\n".join(prm) + "\n")
-    if len(potential) == 1:
-        model = [f"TAYLORANN-MODEL {potential[0]}"]
-    else:
-        model = [f"TAYLORANN-POTENTIAL {el} {path}" for el, path in zip(SPECIES, potential)]
-    key = ["parameters lmnto.prm", "EXTRATERM ONLY", *model, "integrator verlet", "thermostat bussi",
-           "digits 8", "verbose", "printout 10", "archive"]
-    (workdir / "lmnto.key").write_text("\n".join(key) + "\n")
+    _, key, _ = write_tinker_input(read_structures(START)[0], potential, workdir / "lmnto")
+    key.write_text(key.read_text() + "thermostat bussi\nverbose\nprintout 10\narchive\n")
 
 
 def run_tinker(dynamic: str, potential: list[str], workdir: Path, ps: float, timestep_fs: float = 1.0,
