@@ -132,3 +132,25 @@ def test_damaged_binary_files_name_the_fortran_record(tmp_path, case, fragment, 
 def test_binary_text_is_the_ascii_records_line_by_line():
     text = binary_to_text("x", AENET_FILES[1].read_bytes()).splitlines()
     assert len(text) == 36 and text[1] == "20" and text[10] == "O" and text[12] == "Ti O" and text[15] == "Chebyshev"
+
+
+LEGACY = ROOT / "tests" / "data" / "aenet-2.0.3"
+
+
+@pytest.mark.parametrize("backend", ["native", "torch"])
+def test_legacy_angular_reproduces_aenet_2_0_3(backend):
+    """A potential trained and evaluated by ænet 2.0.3 (angular basis on [0, pi]): --legacy-angular
+    reproduces its predict.x (energies printed to 1e-8 eV, forces to 1e-6 eV/Å); the current
+    convention does not."""
+    reference = json.loads((LEGACY / "predict-x.json").read_text())
+    files = [LEGACY / "Ti.5t-5t.nn", LEGACY / "O.5t-5t.nn"]
+    structures = [TIO2 / name for name in reference["structures"]]
+    args = [sys.executable, "-m", "export", "predict", "--json", "--forces", "--backend", backend, "--potential",
+            *map(str, files), "--structures", *map(str, structures)]
+    legacy = json.loads(subprocess.run(args + ["--legacy-angular"], cwd=ROOT, capture_output=True, text=True,
+                                       check=True).stdout)
+    assert np.max(np.abs([e["energy"] for e in legacy] - np.array(reference["total_energy"]))) < 1e-8
+    for entry, forces in zip(legacy, reference["forces"]):
+        assert np.max(np.abs(np.array(entry["forces"]) - forces)) < 1e-6
+    current = json.loads(subprocess.run(args, cwd=ROOT, capture_output=True, text=True, check=True).stdout)
+    assert np.min(np.abs([e["energy"] for e in current] - np.array(reference["total_energy"]))) > 1e-3
