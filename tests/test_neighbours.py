@@ -34,3 +34,28 @@ def test_isolated_cluster_has_no_images():
     s = Structure(rng.random((5, 3)) * 3.0, ["O"] * 5)
     graph = neighbour_graph(s, 10.0)
     assert graph.nedges == 20 and not graph.shifts.any()
+
+
+@pytest.mark.parametrize("pbc", [(True, True, False), (False, True, False)])
+@pytest.mark.parametrize("backend", ["native", "torch"])
+def test_mixed_periodicity_equals_the_same_slab_in_vacuum(backend, pbc):
+    """A slab (pbc T T F) or a wire (F T F) gives the energy, forces and virial of the same atoms
+    in a fully periodic cell whose non-periodic vectors leave more than the cut-off of vacuum."""
+    from conftest import POTENTIAL, TIO2
+    from export.loading import load_evaluator, load_potential
+    from trainer.evaluate import predict
+    from trainer.readers import read_structures
+
+    bulk = read_structures(TIO2 / "structure-001.xsf")[0]
+    slab = Structure(bulk.positions.copy(), list(bulk.species), cell=bulk.cell.copy(), pbc=pbc)
+    boxed = Structure(bulk.positions.copy(), list(bulk.species), cell=bulk.cell.copy(), pbc=(True, True, True))
+    for k in range(3):  # structure-001's cell is orthorhombic: > 2 cut-offs of vacuum along each open axis
+        if not pbc[k]:
+            boxed.cell[k, k] = bulk.cell[k, k] + 3 * 6.5
+    model = (load_evaluator if backend == "native" else load_potential)([str(p) for p in POTENTIAL])
+    a = predict(model, slab, forces=True, virial=True)
+    b = predict(model, boxed, forces=True, virial=True)
+    c = predict(model, bulk, forces=True)
+    assert abs(a.energy - b.energy) < 1e-9 and np.abs(a.forces - b.forces).max() < 1e-9
+    assert np.abs(a.virial - b.virial).max() < 1e-8
+    assert abs(a.energy - c.energy) > 1.0  # the missing images along c matter

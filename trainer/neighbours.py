@@ -31,9 +31,9 @@ def neighbour_graph(structure: Structure, cutoff: float) -> NeighbourGraph:
     """Full neighbour list of ``structure`` within ``cutoff`` Å (triclinic, small cells OK)."""
     from vesin import NeighborList
 
-    if structure.periodic and not all(structure.pbc):
-        raise ValueError(f"{structure.name}: mixed periodicity {structure.pbc} is not supported")
     box = structure.cell if structure.periodic else np.zeros((3, 3))
+    if structure.periodic and not all(structure.pbc):  # slab or wire: see _vacuum_box
+        box = _vacuum_box(structure, cutoff)
     calc = NeighborList(cutoff=float(cutoff), full_list=True)
     i, j, s, d = calc.compute(
         points=structure.positions, box=box, periodic=structure.periodic, quantities="ijSd"
@@ -43,6 +43,27 @@ def neighbour_graph(structure: Structure, cutoff: float) -> NeighbourGraph:
     order = np.lexsort((j, i))
     edge_index = np.stack([i[order], j[order]]).astype(np.int64)
     return NeighbourGraph(edge_index, s[order].astype(np.int64).reshape(-1, 3))
+
+
+def _vacuum_box(structure: Structure, cutoff: float) -> np.ndarray:
+    """The cell with each non-periodic vector replaced by one orthogonal to the periodic ones and
+    longer than the atoms' extent plus the cut-off: no pair within the cut-off can then involve
+    an image along it, so every shift along it is 0 and ``edge_vectors`` with the structure's
+    own cell (whatever its non-periodic vectors are) gives the right vectors."""
+    cell = np.array(structure.cell, dtype=float)
+    periodic = [k for k in range(3) if structure.pbc[k]]
+    length = float(np.linalg.norm(np.ptp(structure.positions, axis=0))) + 2.0 * cutoff + 1.0
+    if len(periodic) == 2:
+        a, b = cell[periodic[0]], cell[periodic[1]]
+        normals = [np.cross(a, b)]
+    else:  # one periodic vector
+        a = cell[periodic[0]] / np.linalg.norm(cell[periodic[0]])
+        helper = np.eye(3)[int(np.argmin(np.abs(a)))]
+        u = np.cross(a, helper)
+        normals = [u, np.cross(a, u)]
+    for k, n in zip([k for k in range(3) if not structure.pbc[k]], normals):
+        cell[k] = length * n / np.linalg.norm(n)
+    return cell
 
 
 def edge_vectors(positions: torch.Tensor, cell: torch.Tensor | None, graph_edges: torch.Tensor,
