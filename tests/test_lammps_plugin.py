@@ -239,13 +239,20 @@ def test_null_type_is_ignored_under_hybrid(tmp_path):
 
 
 def test_legacy_angular_keyword(tmp_path):
-    _setup(tmp_path)
+    """Golden values: ænet 2.0.3's own predict.x on a potential its train.x wrote
+    (tests/data/aenet-2.0.3/README.md); printed to 1e-8 eV."""
+    legacy_dir = ROOT / "tests" / "data" / "aenet-2.0.3"
+    reference = json.loads((legacy_dir / "predict-x.json").read_text())
+    write_data(ase.io.read(structure(1)), tmp_path / "legacy.data")
+    assert reference["structures"][0] == "structure-001.xsf"
+    coeff = f"{legacy_dir / 'Ti.5t-5t.nn'} {legacy_dir / 'O.5t-5t.nn'} Ti O"
     tail = "thermo_style custom step pe\nthermo_modify format float %.17g\nrun 0\n"
-    _, new = run_lammps(lammps_header("data.lmp", nnascii_args()) + tail, tmp_path)
-    script = lammps_header("data.lmp", nnascii_args()).replace("pair_style taylorann",
-                                                               "pair_style taylorann legacy_angular")
+    script = lammps_header("legacy.data", coeff).replace("pair_style taylorann", "pair_style taylorann legacy_angular")
     _, old = run_lammps(script + tail, tmp_path)
-    assert abs(_pe(new) - _pe(old)) > 1.0
+    assert abs(_pe(old) - reference["total_energy"][0]) < 1e-8
+    _, new = run_lammps(lammps_header("legacy.data", coeff) + tail, tmp_path)
+    assert abs(_pe(new) - reference["total_energy"][0]) > 1e-3  # the keyword is what makes it match
+    _setup(tmp_path)
     bad = lammps_header("data.lmp", nnascii_args()).replace("pair_style taylorann", "pair_style taylorann fast")
     _, out = run_lammps(bad + "run 0\n", tmp_path, check=False)
     assert "pair_style taylorann: unknown keyword 'fast'" in out
