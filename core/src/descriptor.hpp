@@ -48,6 +48,8 @@ protected:
 };
 
 std::unique_ptr<Descriptor> make_descriptor(const PotentialFile &pot, bool legacy_angular);
+std::unique_ptr<Descriptor> make_chebyshev(const PotentialFile &pot, bool legacy_angular);  // chebyshev.cpp
+std::unique_ptr<Descriptor> make_behler(const PotentialFile &pot);                          // behler.cpp
 
 }  // namespace TAYLORANN_ISA
 }  // namespace taylorann
