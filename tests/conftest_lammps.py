@@ -93,6 +93,8 @@ def thermo_table(output: str) -> list[dict[str, float]]:
     """Rows of every thermo block in the screen output."""
     rows, header = [], None
     for line in output.splitlines():
+        if line.startswith("WARNING"):  # LAMMPS prints warnings between thermo rows
+            continue
         tokens = line.split()
         if tokens and tokens[0] == "Step":
             header = tokens

@@ -61,37 +61,6 @@ bool ends_with(const std::string &s, const std::string &suffix) {
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// Forces, virial and per-atom virial from per-edge gradients g_e = dE/dR_e,
-// R_e = r_j - r_i: F_i += g, F_j -= g, W_ab -= R_a g_b.
-void assemble(const EdgeBatch &b, const double *grad, double *f, double *w9, double *vatom) {
-    for (size_t c = 0; c < b.n_centres(); ++c) {
-        const int i = b.centre[c];
-        for (int64_t e = b.offset[c]; e < b.offset[c + 1]; ++e) {
-            const double *g = &grad[3 * e];
-            const int j = b.neighbour[e];
-            if (f) {
-                for (int d = 0; d < 3; ++d) {
-                    f[3 * i + d] += g[d];
-                    f[3 * j + d] -= g[d];
-                }
-            }
-            if (w9 || vatom) {
-                const double *R = &b.vec[3 * e];
-                const double v[6] = {-R[0] * g[0], -R[1] * g[1], -R[2] * g[2],
-                                     -R[0] * g[1], -R[0] * g[2], -R[1] * g[2]};
-                if (w9)
-                    for (int a = 0; a < 3; ++a)
-                        for (int bb = 0; bb < 3; ++bb) w9[3 * a + bb] -= R[a] * g[bb];
-                if (vatom)
-                    for (int k = 0; k < 6; ++k) {
-                        vatom[6 * i + k] += 0.5 * v[k];
-                        vatom[6 * j + k] += 0.5 * v[k];
-                    }
-            }
-        }
-    }
-}
-
 void evaluate(taylorann_model *h, double *energy, double *eatom) {
     EdgeBatch &b = h->batch;
     h->energy.resize(b.n_centres());
@@ -103,17 +72,6 @@ void evaluate(taylorann_model *h, double *energy, double *eatom) {
         if (eatom) eatom[b.centre[c]] += h->energy[c];
     }
     *energy = total;
-}
-
-// Atoms closer than this in a handle's first evaluation (an MD host's first step) are an
-// input error, not a number (0.1 Å, as the Python readers, which check every structure).
-constexpr double kMinDistance2 = 0.1 * 0.1;
-
-[[noreturn]] void overlap(int i, int j, double r2) {
-    fail(TAYLORANN_ERR_ARGUMENT, "atoms " + std::to_string(i) + " and " + std::to_string(j) +
-                                     " (0-based indices, periodic images included) are " +
-                                     std::to_string(std::sqrt(r2)) +
-                                     " Å apart, closer than 0.1 Å: overlapping atoms give no meaningful energy");
 }
 
 // The handle's edge batch for a whole structure (own neighbour search).
@@ -133,14 +91,8 @@ EdgeBatch &build_periodic(taylorann_model *h, int n, const double *x, const int 
     b.n_atoms = n;
     b.species = species;
     h->periodic.build(n, x, cell, periodic, h->model->cutoff(), b);
-    if (h->checked) return b;  // overlapping atoms are refused at a handle's first evaluation
+    if (!h->checked) taylorann::check_overlaps(b);  // refused at a handle's first evaluation
     h->checked = true;
-    for (size_t c = 0; c < b.n_centres(); ++c)
-        for (int64_t e = b.offset[c]; e < b.offset[c + 1]; ++e) {
-            const double *v = &b.vec[3 * e];
-            const double r2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
-            if (r2 < kMinDistance2) overlap(b.centre[c], b.neighbour[e], r2);
-        }
     return b;
 }
 
@@ -397,58 +349,14 @@ int taylorann_compute_neighbors(taylorann_model *h, int n_all, const double *x, 
         require(h && x && species && energy && n_all >= 0 && n_centres >= 0 && n_centres <= n_all,
                 "taylorann_compute_neighbors: invalid argument");
         require(n_centres == 0 || (numneigh && firstneigh), "taylorann_compute_neighbors: neighbour list is NULL");
-        const int nspecies = int(h->model->species().size());
-        const double rc = h->model->cutoff(), rc2 = rc * rc;
         const bool first = !h->checked;  // overlapping atoms are refused in the first step
         h->checked = true;
         EdgeBatch &b = h->batch;
-        b.clear();
-        b.n_atoms = n_all;
-        b.species = species;
-        size_t capacity = 0;
-        for (int c = 0; c < n_centres; ++c) {
-            const int i = ilist ? ilist[c] : c;
-            require(i >= 0 && i < n_all, "taylorann_compute_neighbors: centre index out of range");
-            capacity += size_t(numneigh[i] > 0 ? numneigh[i] : 0);
-        }
-        b.neighbour.resize(capacity);  // only grows: no allocation once the list is warm
-        b.vec.resize(3 * capacity);
-        int *nbr = b.neighbour.data();
-        double *vec = b.vec.data();
-        size_t ne = 0;
-        for (int c = 0; c < n_centres; ++c) {
-            const int i = ilist ? ilist[c] : c;
-            const int si = species[i];
-            if (si < 0) continue;
-            require(si < nspecies, "taylorann_compute_neighbors: species index out of range");
-            const double xi0 = x[3 * i], xi1 = x[3 * i + 1], xi2 = x[3 * i + 2];
-            const int *list = firstneigh[i];  // LAMMPS convention: indexed by atom, not by ii
-            const int count = numneigh[i];
-            for (int k = 0; k < count; ++k) {
-                const int j = list[k] & 0x1FFFFFFF;  // strip LAMMPS special-bond bits
-                if (j >= n_all)
-                    fail(TAYLORANN_ERR_ARGUMENT, "taylorann_compute_neighbors: neighbour index out of range");
-                const double dx = x[3 * j] - xi0, dy = x[3 * j + 1] - xi1, dz = x[3 * j + 2] - xi2;
-                const double r2 = dx * dx + dy * dy + dz * dz;
-                if (r2 > rc2) continue;
-                if (first && r2 < kMinDistance2 && species[j] >= 0) overlap(i, j, r2);
-                if (species[j] >= nspecies)
-                    fail(TAYLORANN_ERR_ARGUMENT, "taylorann_compute_neighbors: species index out of range");
-                if (species[j] < 0) continue;
-                nbr[ne] = j;
-                vec[3 * ne] = dx;
-                vec[3 * ne + 1] = dy;
-                vec[3 * ne + 2] = dz;
-                ++ne;
-            }
-            b.centre.push_back(i);
-            b.offset.push_back(int64_t(ne));
-        }
-        b.neighbour.resize(ne);
-        b.vec.resize(3 * ne);
+        taylorann::edges_from_list(b, n_all, x, species, int(h->model->species().size()), n_centres, ilist,
+                                   numneigh, firstneigh, h->model->cutoff(), first);
         evaluate(h, energy, eatom);
         double w9[9] = {0};
-        assemble(b, h->grad.data(), f, virial ? w9 : nullptr, vatom);
+        taylorann::assemble(b, h->grad.data(), f, virial ? w9 : nullptr, vatom);
         if (virial) {
             virial[0] += w9[0];
             virial[1] += w9[4];
@@ -470,7 +378,7 @@ int taylorann_compute_periodic(taylorann_model *h, int n, const double *x, const
         if (f) std::fill(f, f + 3 * size_t(n), 0.0);
         evaluate(h, energy, eatom);
         double w9[9] = {0};
-        assemble(b, h->grad.data(), f, w9, nullptr);
+        taylorann::assemble(b, h->grad.data(), f, w9, nullptr);
         if (virial) std::memcpy(virial, w9, sizeof w9);
     });
 }

@@ -60,6 +60,11 @@ protected:
     std::vector<int> out_of_range_;
 };
 
+// Adds the forces f[3 n_atoms], the virial w9 (row-major W_ab = sum r_a F_b) and the per-atom
+// virial vatom[6 n_atoms] (xx yy zz xy xz yz, half to each atom of a pair) of the per-edge
+// gradients grad[3 e] = dE/d vec_e; any output may be NULL.
+void assemble(const EdgeBatch &b, const double *grad, double *f, double *w9, double *vatom);
+
 struct PotentialFile;
 std::unique_ptr<Model> make_native_model(const std::vector<PotentialFile> &files, bool legacy_angular);
 const char *native_isa();  // "generic" or "x86_64_v3": the copy make_native_model uses

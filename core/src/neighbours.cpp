@@ -10,6 +10,75 @@
 
 namespace taylorann {
 
+namespace {
+
+[[noreturn]] void overlap(int i, int j, double r2) {
+    fail(TAYLORANN_ERR_ARGUMENT, "atoms " + std::to_string(i) + " and " + std::to_string(j) +
+                                     " (0-based indices, periodic images included) are " +
+                                     std::to_string(std::sqrt(r2)) +
+                                     " Å apart, closer than 0.1 Å: overlapping atoms give no meaningful energy");
+}
+
+}  // namespace
+
+void check_overlaps(const EdgeBatch &b) {
+    for (size_t c = 0; c < b.n_centres(); ++c)
+        for (int64_t e = b.offset[c]; e < b.offset[c + 1]; ++e) {
+            const double *v = &b.vec[3 * e];
+            const double r2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
+            if (r2 < kMinDistance * kMinDistance) overlap(b.centre[c], b.neighbour[e], r2);
+        }
+}
+
+void edges_from_list(EdgeBatch &b, int n_all, const double *x, const int *species, int nspecies, int n_centres,
+                     const int *ilist, const int *numneigh, const int *const *firstneigh, double cutoff,
+                     bool check_overlap) {
+    const double rc2 = cutoff * cutoff;
+    b.clear();
+    b.n_atoms = n_all;
+    b.species = species;
+    size_t capacity = 0;
+    for (int c = 0; c < n_centres; ++c) {
+        const int i = ilist ? ilist[c] : c;
+        if (i < 0 || i >= n_all) fail(TAYLORANN_ERR_ARGUMENT, "taylorann_compute_neighbors: centre index out of range");
+        capacity += size_t(numneigh[i] > 0 ? numneigh[i] : 0);
+    }
+    b.neighbour.resize(capacity);  // only grows: no allocation once the list is warm
+    b.vec.resize(3 * capacity);
+    int *nbr = b.neighbour.data();
+    double *vec = b.vec.data();
+    size_t ne = 0;
+    for (int c = 0; c < n_centres; ++c) {
+        const int i = ilist ? ilist[c] : c;
+        const int si = species[i];
+        if (si < 0) continue;
+        if (si >= nspecies) fail(TAYLORANN_ERR_ARGUMENT, "taylorann_compute_neighbors: species index out of range");
+        const double xi0 = x[3 * i], xi1 = x[3 * i + 1], xi2 = x[3 * i + 2];
+        const int *list = firstneigh[i];  // LAMMPS convention: indexed by atom, not by ii
+        const int count = numneigh[i];
+        for (int k = 0; k < count; ++k) {
+            const int j = list[k] & 0x1FFFFFFF;  // strip LAMMPS special-bond bits
+            if (j >= n_all) fail(TAYLORANN_ERR_ARGUMENT, "taylorann_compute_neighbors: neighbour index out of range");
+            const double dx = x[3 * j] - xi0, dy = x[3 * j + 1] - xi1, dz = x[3 * j + 2] - xi2;
+            const double r2 = dx * dx + dy * dy + dz * dz;
+            if (r2 > rc2) continue;
+            if (check_overlap && r2 < kMinDistance * kMinDistance && species[j] >= 0) overlap(i, j, r2);
+            if (species[j] >= nspecies)
+                fail(TAYLORANN_ERR_ARGUMENT, "taylorann_compute_neighbors: species index out of range");
+            if (species[j] < 0) continue;
+            nbr[ne] = j;
+            vec[3 * ne] = dx;
+            vec[3 * ne + 1] = dy;
+            vec[3 * ne + 2] = dz;
+            ++ne;
+        }
+        b.centre.push_back(i);
+        b.offset.push_back(int64_t(ne));
+    }
+    b.neighbour.resize(ne);
+    b.vec.resize(3 * ne);
+}
+
 PeriodicNeighbours::PeriodicNeighbours() : list_(new VesinNeighborList()) {}
 
 PeriodicNeighbours::~PeriodicNeighbours() {

@@ -8,6 +8,20 @@ struct VesinNeighborList;
 
 namespace taylorann {
 
+// Atoms closer than this (periodic images included) in a handle's first evaluation (an MD
+// host's first step) are an input error, not a number (as the Python readers, 0.1 Å).
+constexpr double kMinDistance = 0.1;
+
+// The first pair of b closer than kMinDistance is an error naming both atoms.
+void check_overlaps(const EdgeBatch &b);
+
+// b from a host's full neighbour list (LAMMPS style, see taylorann_compute_neighbors): the
+// listed centres with species >= 0, their neighbours within cutoff with species >= 0 (the
+// special-bond bits stripped); with check_overlap, a pair closer than kMinDistance is an error.
+void edges_from_list(EdgeBatch &b, int n_all, const double *x, const int *species, int nspecies, int n_centres,
+                     const int *ilist, const int *numneigh, const int *const *firstneigh, double cutoff,
+                     bool check_overlap);
+
 class PeriodicNeighbours {
 public:
     PeriodicNeighbours();
