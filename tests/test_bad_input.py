@@ -243,3 +243,26 @@ def test_left_handed_cell_runs_in_lammps_with_the_same_energy(tmp_path):
     script = lammps_header("l.data", nnascii_args()) + "thermo_style custom step pe\nthermo_modify format float %.10f\nrun 0\n"
     _, out = run_lammps(script, tmp_path)
     assert abs(thermo_table(out)[0]["PotEng"] - energy) < 1e-6
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ('{"format_version": 2, "cutoff": NaN}', "not valid JSON"),  # NaN is not JSON (the old reader took it)
+    ('{"format_version": 1, "species": ["Ti", "O"], "cutoff": "6.5", "units": "metal"}', "key 'cutoff' must be"),
+    ('{"format_version": 1, "species": ["\\ud800"], "cutoff": 6.5}', "not valid JSON"),  # lone surrogate escape
+    ('[1, 2]', "expected a JSON object"),
+])
+def test_damaged_torchscript_metadata(tmp_path, text, fragment):
+    """The C++ backend reads taylorann.json with nlohmann/json (strict JSON); damaged metadata is
+    an error naming the file."""
+    import torch
+
+    from export.loading import load_potential
+    from trainer.torchscript import save_torchscript
+
+    good = tmp_path / "good.pt"
+    save_torchscript(load_potential([str(p) for p in POTENTIAL]), good)
+    bad = tmp_path / "bad.pt"
+    torch.jit.save(torch.jit.load(str(good)), str(bad), _extra_files={"taylorann.json": text})
+    proc = subprocess.run([sys.executable, "-m", "export", "predict", "--potential", str(bad), "--structures",
+                           str(TIO2 / "structure-001.xsf")], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 2 and str(bad) in proc.stderr and fragment in proc.stderr, proc.stderr

