@@ -49,17 +49,21 @@ def _potentials(sources) -> list:
     return potentials_from_model(_model_from_source(sources))
 
 
+def _write_each(sources, output, suffix: str, write) -> list[Path]:
+    written = []
+    for pot in _potentials(sources):
+        path = Path(output) / f"{pot.species}{suffix}"
+        write(path, pot)
+        written.append(path)
+        print(f"wrote {path}")
+    return written
+
+
 def export_nnascii(sources, output) -> list[Path]:
     """``<El>.nn.ascii`` per species from a run, a checkpoint, or binary/ASCII potential files."""
     from trainer.nnascii import write_potential
 
-    written = []
-    for pot in _potentials(sources):
-        path = Path(output) / f"{pot.species}.nn.ascii"
-        write_potential(path, pot)
-        written.append(path)
-        print(f"wrote {path}")
-    return written
+    return _write_each(sources, output, ".nn.ascii", write_potential)
 
 
 def export_nnbinary(sources, output) -> list[Path]:
@@ -67,13 +71,7 @@ def export_nnbinary(sources, output) -> list[Path]:
     md.x, aenet-LAMMPS and aenet-Tinker read) from a run, a checkpoint or potential files."""
     from trainer.nnbinary import write_potential_binary
 
-    written = []
-    for pot in _potentials(sources):
-        path = Path(output) / f"{pot.species}.nn"
-        write_potential_binary(path, pot)
-        written.append(path)
-        print(f"wrote {path}")
-    return written
+    return _write_each(sources, output, ".nn", write_potential_binary)
 
 
 def export_torchscript(sources, output, legacy_angular: bool = False) -> Path:
