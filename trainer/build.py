@@ -12,6 +12,7 @@ from .config import Config, ConfigError, SymmetryFunction, from_mapping
 from .presets import PRESETS
 from .model import AenetModel, SpeciesModel
 from .network import ACTIVATION_CODES, AtomicNetwork
+from .nnascii import FileInfo
 
 
 KIND_CODES = {"G1": 1, "G2": 2, "G3": 3, "G4": 4, "G5": 5}
@@ -105,11 +106,6 @@ def normalize(model: AenetModel, features: Features, cohesive_per_atom: np.ndarr
         m.update_normalization()
         m.scale = scale
         m.shift = shift
-        m.file_info = {
-            "sfval_min": low.numpy().copy(),
-            "sfval_max": high.numpy().copy(),
-            "neval": int(count),
-            "natomtot": natomtot,
-            "nstrucs": int(len(cohesive_per_atom)),
-            "e_stats": [e_min, e_max, float(cohesive_per_atom.mean())],
-        }
+        m.file_info = FileInfo(sfval_min=low.numpy().copy(), sfval_max=high.numpy().copy(), neval=int(count),
+                               natomtot=natomtot, nstrucs=int(len(cohesive_per_atom)),
+                               e_stats=(e_min, e_max, float(cohesive_per_atom.mean())))

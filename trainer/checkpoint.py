@@ -11,19 +11,21 @@ import torch
 from .atomic_io import atomic_write_bytes
 from .config import Config, config_from_dict, config_to_dict
 from .model import AenetModel
+from .nnascii import FileInfo
 
 CHECKPOINT = "checkpoint.pt"
 
 
 def species_extras(model: AenetModel) -> dict:
-    return {m.species: {"scale": m.scale, "shift": m.shift, "file_info": getattr(m, "file_info", {})}
+    return {m.species: {"scale": m.scale, "shift": m.shift,
+                        "file_info": (getattr(m, "file_info", None) or FileInfo()).as_dict()}
             for m in model.species_models}
 
 
 def apply_extras(model: AenetModel, extras: dict) -> None:
     for m in model.species_models:
         e = extras[m.species]
-        m.scale, m.shift, m.file_info = e["scale"], e["shift"], dict(e["file_info"])
+        m.scale, m.shift, m.file_info = e["scale"], e["shift"], FileInfo.from_dict(dict(e["file_info"]))
 
 
 def save_checkpoint(path: str | os.PathLike, config: Config, model: AenetModel, optimizer, epoch: int,

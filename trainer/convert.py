@@ -14,7 +14,7 @@ from .errors import InputFileError
 from .model import AenetModel, SpeciesModel
 from .network import AtomicNetwork
 
-from .nnascii import NetworkSection, PotentialFile, SetupSection, TrainsetSection, write_potential
+from .nnascii import FileInfo, NetworkSection, PotentialFile, SetupSection, TrainsetSection, write_potential
 
 
 def descriptor_from_setup(setup: SetupSection, species: Sequence[str], legacy_angular: bool = False,
@@ -54,7 +54,7 @@ def species_model_from_potential(pot: PotentialFile, species: Sequence[str], leg
         torch.from_numpy(pot.setup.sfval_avg), torch.from_numpy(pot.setup.sfval_cov),
         pot.trainset.scale, pot.trainset.shift, pot.reference_energy,
     )
-    model.file_info = {"setup": pot.setup, "trainset": pot.trainset}
+    model.file_info = FileInfo(setup=pot.setup, trainset=pot.trainset)
     return model
 
 
@@ -82,14 +82,16 @@ def network_section(net: AtomicNetwork) -> NetworkSection:
 
 def setup_section(model: SpeciesModel) -> SetupSection:
     """Section S of a species model: reuses a loaded file's set-up, or builds a Chebyshev one."""
-    info = getattr(model, "file_info", {})
+    info = getattr(model, "file_info", None) or FileInfo()
     mean = model.feature_mean.detach().cpu().numpy().copy()
     meansq = model.feature_meansq.detach().cpu().numpy().copy()
-    if "setup" in info:
-        s = info["setup"]
+    low = info.sfval_min if info.sfval_min is not None else (info.setup.sfval_min if info.setup else mean)
+    high = info.sfval_max if info.sfval_max is not None else (info.setup.sfval_max if info.setup else mean)
+    if info.setup is not None:
+        s = info.setup
         return SetupSection(s.description, s.atomtype, list(s.envtypes), s.rc_min, s.rc_max, s.sftype, s.sf.copy(),
-                            s.sfparam.copy(), s.sfenv.copy(), s.neval, info.get("sfval_min", s.sfval_min).copy(),
-                            info.get("sfval_max", s.sfval_max).copy(), mean, meansq)
+                            s.sfparam.copy(), s.sfenv.copy(), s.neval, np.array(low, dtype=np.float64),
+                            np.array(high, dtype=np.float64), mean, meansq)
     d = model.descriptor
     nsf = d.size
     if isinstance(d, ChebyshevDescriptor):
@@ -106,27 +108,23 @@ def setup_section(model: SpeciesModel) -> SetupSection:
     else:
         raise ValueError(f"{model.species}: no .nn.ascii set-up for descriptor {type(d).__name__}")
     return SetupSection(
-        description=info.get("description", name),
-        atomtype=model.species, envtypes=list(model.envtypes), rc_min=float(info.get("rc_min", 0.5)),
-        rc_max=rc_max, sftype=sftype, sf=sf,
-        sfparam=sfparam, sfenv=sfenv, neval=int(info.get("neval", 0)),
-        sfval_min=np.asarray(info.get("sfval_min", mean), dtype=np.float64),
-        sfval_max=np.asarray(info.get("sfval_max", mean), dtype=np.float64),
+        description=name, atomtype=model.species, envtypes=list(model.envtypes), rc_min=0.5,
+        rc_max=rc_max, sftype=sftype, sf=sf, sfparam=sfparam, sfenv=sfenv, neval=int(info.neval),
+        sfval_min=np.asarray(low, dtype=np.float64), sfval_max=np.asarray(high, dtype=np.float64),
         sfval_avg=mean, sfval_cov=meansq,
     )
 
 
 def trainset_section(model: SpeciesModel, species: Sequence[str], reference_energies: dict) -> TrainsetSection:
-    info = getattr(model, "file_info", {})
-    if "trainset" in info:
-        t = info["trainset"]
+    info = getattr(model, "file_info", None) or FileInfo()
+    if info.trainset is not None:
+        t = info.trainset
         return TrainsetSection(t.file, t.normalized, model.scale, model.shift, list(t.typenames), t.e_atom.copy(),
                                t.natomtot, t.nstrucs, t.e_stats.copy())
     return TrainsetSection(
-        file=info.get("trainfile", "taylorann_training_set"), normalized=True, scale=model.scale, shift=model.shift,
+        file="taylorann_training_set", normalized=True, scale=model.scale, shift=model.shift,
         typenames=list(species), e_atom=np.array([reference_energies[s] for s in species], dtype=np.float64),
-        natomtot=int(info.get("natomtot", 0)), nstrucs=int(info.get("nstrucs", 0)),
-        e_stats=np.asarray(info.get("e_stats", [0.0, 0.0, 0.0]), dtype=np.float64),
+        natomtot=int(info.natomtot), nstrucs=int(info.nstrucs), e_stats=np.asarray(info.e_stats, dtype=np.float64),
     )
 
 

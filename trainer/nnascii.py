@@ -313,6 +313,33 @@ class PotentialFile:
         return "\n".join(self.network.lines() + self.setup.lines() + self.trainset.lines()) + "\n"
 
 
+@dataclass
+class FileInfo:
+    """What a species' ``.nn.ascii`` records need beyond the model's tensors (its
+    ``file_info``): the sections of the file it was read from (``setup``, ``trainset``; kept
+    as they are on export), or the statistics of the training set it was fitted to."""
+
+    setup: SetupSection | None = None
+    trainset: TrainsetSection | None = None
+    sfval_min: np.ndarray | None = None  # per-feature training range (extrapolation detection)
+    sfval_max: np.ndarray | None = None
+    neval: int = 0  # descriptor evaluations behind the statistics (atoms of the species)
+    natomtot: int = 0
+    nstrucs: int = 0
+    e_stats: tuple[float, float, float] = (0.0, 0.0, 0.0)  # E_min, E_max, E_av (eV/atom)
+
+    def as_dict(self) -> dict:
+        """Plain values for checkpoints (no class needed to load them)."""
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "FileInfo":
+        unknown = set(data) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"file_info: unknown keys {sorted(unknown)}")
+        return cls(**data)
+
+
 def read_potential(path: str | os.PathLike) -> PotentialFile:
     """Read and validate one ``.nn.ascii`` or binary ``.nn`` file (told apart by content); errors
     name the file, record and line (Fortran record for binary files)."""
