@@ -84,6 +84,8 @@ BAD_XSF = {
     "PRIMCOORD and ATOMS": (GOOD + "\nATOMS\nTi 0 0 0\n", "expected one coordinate block, found ATOMS after PRIMCOORD"),
     "animated XSF": (GOOD.replace("PRIMVEC", "PRIMVEC 1"), "line 4: expected 'PRIMVEC' alone on its line"),
     "two energies": (_insert(1, "# total energy = -1.0 eV"), "line 2: expected one total energy"),
+    "PRIMVEC without CRYSTAL": (GOOD.replace("CRYSTAL\n", "", 1),
+                                "line 3: expected CRYSTAL, SLAB or POLYMER before PRIMVEC"),
 }
 
 

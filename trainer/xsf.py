@@ -154,6 +154,9 @@ def read_xsf(path: str | os.PathLike) -> Structure:
                              "none: the cell is missing")
     if dimension == "MOLECULE" and cell is not None:
         raise InputFileError(path, f"line {seen['PRIMVEC']}", "no PRIMVEC for a MOLECULE", "a cell")
+    if dimension is None and cell is not None:  # XSF: PRIMVEC belongs to a periodic structure
+        raise InputFileError(path, f"line {seen['PRIMVEC']}", "CRYSTAL, SLAB or POLYMER before PRIMVEC",
+                             "no dimension keyword")
     periodic = cell is not None
     if periodic and "PRIMCOORD" not in seen:
         raise InputFileError(path, "whole file", "PRIMCOORD after PRIMVEC")
