@@ -102,11 +102,14 @@ def test_lammps_refuses_overlapping_atoms(tmp_path):
     ("training.epochs", 0, "training.epochs: 0 is outside the allowed range [1, inf]"),
     ("data.test_fraction", float("nan"), "data.test_fraction: expected a finite number, got nan"),
     ("forces.weight", float("inf"), "forces.weight: expected a finite number, got inf"),
+    # found by the 10,000-mutant fuzz run: a traceback after trying to allocate 12.8 TB
+    ("network.hidden", [99999999999], "network.hidden: expected a non-empty list of layer sizes 1..10000"),
+    ("descriptor.radial_order", 99999, "descriptor.radial_order: 99999 is outside the allowed range [0, 100]"),
 ])
 def test_config_values_that_would_train_nothing_or_nan(tmp_path, key, value, fragment):
     raw = {"output": str(tmp_path / "run"), "data": {"train": [str(TIO2 / "structure-00*.xsf")],
                                                    "reference_energies": {"Ti": -1604.6, "O": -432.5}},
-           "training": {"epochs": 3}, "forces": {}}
+           "training": {"epochs": 3}, "forces": {}, "network": {}, "descriptor": {}}
     section, name = key.split(".")
     raw[section][name] = value
     cfg = tmp_path / "bad.yaml"

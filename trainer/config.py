@@ -245,6 +245,9 @@ def _check_behler(d: DescriptorConfig, species: list[str]) -> None:
                                   f"cutoff {f.cutoff}, eta {f.eta}, zeta {f.zeta}, lam {f.lam}")
 
 
+MAX_NODES = 10000  # per hidden layer: larger is a typo, not a network (a 1e11 layer would try to allocate TBs)
+
+
 def _check(config: Config) -> None:
     if not config.data.reference_energies:
         raise ConfigError("data.reference_energies: give the free-atom energy of every species")
@@ -256,8 +259,9 @@ def _check(config: Config) -> None:
     if d.type == "chebyshev" and d.angular_order >= 0 and d.angular_cutoff > d.radial_cutoff:
         raise ConfigError("descriptor.angular_cutoff must not exceed descriptor.radial_cutoff (ænet uses a stale "
                           "species weight otherwise, AENET_FORMAT.md §7.5)")
-    if not config.network.hidden or min(config.network.hidden) < 1:
-        raise ConfigError("network.hidden: a non-empty list of positive layer sizes")
+    if not config.network.hidden or min(config.network.hidden) < 1 or max(config.network.hidden) > MAX_NODES:
+        raise ConfigError(f"network.hidden: expected a non-empty list of layer sizes 1..{MAX_NODES}, "
+                          f"got {config.network.hidden}")
     for sp in config.taylor.delta_per_species:
         if sp not in config.data.reference_energies:
             raise ConfigError(f"taylor.delta_per_species: unknown species '{sp}' "
