@@ -396,7 +396,10 @@ def fuzz(mutants: int, seed: int, lmp_fraction: float = 0.25, keep: Path | None 
             verdict, info = harness.run(target, mutant, rng, workdir)
             counts[target][verdict] += 1
             if verdict in FAILURES:
-                failures.append({"mutant": k, "target": target, "edit": what, "verdict": verdict, **info})
+                record = json.dumps({"mutant": k, "target": target, "edit": what, "verdict": verdict, **info})
+                # no machine paths in the report: the scratch folder and the checkout by name
+                record = record.replace(str(workdir), "<mutant>").replace(str(HERE.parent), "<repo>")
+                failures.append(json.loads(record))
                 if keep is not None:
                     keep.mkdir(parents=True, exist_ok=True)
                     (keep / f"{k:05d}-{target}").write_bytes(mutant.encode("utf-8", errors="surrogateescape"))

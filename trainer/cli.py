@@ -113,8 +113,7 @@ def _train(args) -> int:
     try:
         summary = Run(config, resume=bool(args.resume), progress=False if args.no_progress else None).run()
     except ConfigError as exc:  # found while reading the data the config names: name the config too
-        message = str(exc)
-        raise ConfigError(message if message.startswith(str(args.config)) else f"{args.config}: {message}") from None
+        raise ConfigError(f"{args.config}: {exc}") from None
     if summary:  # under torchrun only rank 0 reports
         print(json.dumps(summary, indent=1))
     return 0

@@ -19,14 +19,26 @@ class InputFileError(ValueError):
         super().__init__(message)
 
 
-def read_text_file(path, what: str) -> str:
-    """The text of ``path``; a missing, unreadable or binary file is an InputFileError naming ``what``."""
+def read_file_bytes(path, what: str) -> bytes:
+    """The bytes of ``path``; a missing or unreadable file is an InputFileError naming ``what``."""
     from pathlib import Path
 
     try:
-        text = Path(path).read_text()
+        return Path(path).read_bytes()
     except OSError as exc:
         raise InputFileError(path, "open", f"a readable {what}", exc.strerror) from None
+
+
+def read_text_file(path, what: str) -> str:
+    """The text of ``path``; a missing, unreadable or binary file is an InputFileError naming ``what``."""
+    return decode_text(path, read_file_bytes(path, what), what)
+
+
+def decode_text(path, data: bytes, what: str) -> str:
+    """UTF-8 text with universal newlines (as ``Path.read_text``); binary data or control
+    characters are an InputFileError naming ``what``."""
+    try:
+        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError:
         raise InputFileError(path, "open", f"a text {what}", "binary data") from None
     control = _CONTROL.search(text)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .atomic_io import atomic_write_text
-from .errors import InputFileError, read_text_file
+from .errors import InputFileError, decode_text, read_file_bytes
 from .nnbinary import binary_to_text, looks_binary
 
 from .records import RecordReader, format_int, format_real, line_of_ints, line_of_reals
@@ -344,15 +344,12 @@ def read_potential(path: str | os.PathLike) -> PotentialFile:
     """Read and validate one ``.nn.ascii`` or binary ``.nn`` file (told apart by content); errors
     name the file, record and line (Fortran record for binary files)."""
     path = Path(path)
-    try:
-        with open(path, "rb") as f:
-            head = f.read(12)
-    except OSError as exc:
-        raise InputFileError(path, "open", "a readable potential file", exc.strerror) from None
-    if looks_binary(head):  # ænet's binary .nn (detected by content): the same records, one validation
-        rec = RecordReader(path, binary_to_text(path, path.read_bytes()), unit="Fortran record")
+    what = ".nn.ascii file or ænet binary .nn file"
+    data = read_file_bytes(path, what)  # read once, then told apart by content
+    if looks_binary(data[:12]):  # ænet's binary .nn: the same records, one validation
+        rec = RecordReader(path, binary_to_text(path, data), unit="Fortran record")
     else:
-        rec = RecordReader(path, read_text_file(path, ".nn.ascii file or ænet binary .nn file"))
+        rec = RecordReader(path, decode_text(path, data, what))
     network = NetworkSection.read(rec)
     setup = SetupSection.read(rec)
     trainset = TrainsetSection.read(rec)
