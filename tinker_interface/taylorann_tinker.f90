@@ -17,7 +17,7 @@ module taylorann_tinker
   private
 
   ! ---------------------------------------------------------------- constants
-  integer, parameter, public :: tann_expected_api_version = 1
+  integer, parameter, public :: tann_expected_api_version = 4
   integer, parameter, public :: TANN_OK = 0
   integer, parameter, public :: TANN_ERR_IO = 1
   integer, parameter, public :: TANN_ERR_FORMAT = 2
@@ -229,6 +229,12 @@ contains
 
     call tann_close(model)
     message = ''
+    if (taylorann_api_version() < tann_expected_api_version) then
+       status = TANN_ERR_CONFIG
+       message = 'libtaylorann has C API version ' // itoa(int(taylorann_api_version())) // &
+            ', this interface needs ' // itoa(tann_expected_api_version) // '; reinstall with pip install .'
+       return
+    end if
     if (size(paths) == 0) then
        status = TANN_ERR_CONFIG
        message = 'no potential file given'
@@ -445,7 +451,7 @@ contains
   !> Energy (kcal/mol) and optionally gradient dE/dx (kcal/mol/A), Tinker virial and
   !> per-atom energies of n atoms at x, y, z (Tinker's separate coordinate arrays;
   !> unwrapped is fine). lattice(i,:) = lattice vector i; absent = isolated system.
-  !> Outputs are overwritten.
+  !> Outputs are overwritten (the C API accumulates; the buffers handed to it are zeroed).
   subroutine tann_compute(model, species, x, y, z, energy, status, message, lattice, &
        gradient, virial, atom_energy)
     type(tann_model), intent(in) :: model
@@ -457,7 +463,7 @@ contains
     real(c_double), intent(in), optional :: lattice(3, 3)
     real(c_double), intent(out), optional :: gradient(:, :), virial(3, 3), atom_energy(:)
     real(c_double), allocatable, target :: xyz(:, :), force(:, :), eatom(:)
-    real(c_double), target :: cell(3, 3), w(3, 3)
+    real(c_double), target :: cell(3, 3), w(6)
     type(c_ptr) :: p_cell, p_force, p_eatom, p_w
     integer :: n
 
@@ -487,14 +493,17 @@ contains
     p_force = c_null_ptr
     if (present(gradient)) then
        allocate (force(3, n))
+       force = 0.0d0
        p_force = c_loc(force)
     end if
     p_eatom = c_null_ptr
     if (present(atom_energy)) then
        allocate (eatom(n))
+       eatom = 0.0d0
        p_eatom = c_loc(eatom)
     end if
     p_w = c_null_ptr
+    w = 0.0d0
     if (present(virial)) p_w = c_loc(w)
 
     status = taylorann_compute_periodic(model%handle, int(n, c_int), xyz, species, p_cell, &
@@ -507,8 +516,9 @@ contains
     energy = energy * tann_ev_to_kcal
     if (present(gradient)) gradient(:, 1:n) = -tann_ev_to_kcal * force
     if (present(atom_energy)) atom_energy(1:n) = tann_ev_to_kcal * eatom
-    ! C row-major W_ab = sum r_a F_b lands as w(b,a); Tinker's vir(a,b) = -W_ab.
-    if (present(virial)) virial = -tann_ev_to_kcal * transpose(w)
+    ! C Voigt W = (xx yy zz xy xz yz), W_ab = sum r_a F_b (symmetric); Tinker's vir(a,b) = -W_ab.
+    if (present(virial)) virial = -tann_ev_to_kcal * reshape([w(1), w(4), w(5), w(4), w(2), w(6), &
+         w(5), w(6), w(3)], [3, 3])
   end subroutine tann_compute
 
   ! ======================================================= key-file handling

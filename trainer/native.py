@@ -22,7 +22,7 @@ from .binaries import core_library
 from .structures import Structure
 
 OK, UNSUPPORTED, ERR_CAPACITY = 0, 4, 6
-API_VERSION = 3
+API_VERSION = 4
 _DP = ctypes.POINTER(ctypes.c_double)
 _IP = ctypes.POINTER(ctypes.c_int)
 _LP = ctypes.POINTER(ctypes.c_int64)
@@ -175,11 +175,11 @@ class NativeHandle:
         """Energy (eV), atomic energies, forces (eV/Å) and virial W_ab = Σ r_a F_b (eV)."""
         x, sp, cell, pbc = structure_arrays(structure, self.species)
         n = len(sp)
-        e, ea, f, w = ctypes.c_double(), np.zeros(n), np.zeros((n, 3)), np.zeros(9)
+        e, ea, f, w = ctypes.c_double(), np.zeros(n), np.zeros((n, 3)), np.zeros(6)  # the C API accumulates
         _check(library().taylorann_compute_periodic(self._ptr, n, _ptr(x, _DP), _ptr(sp, _IP), _ptr(cell, _DP),
                                                     _ptr(pbc, _IP), ctypes.byref(e), _ptr(ea, _DP), _ptr(f, _DP),
                                                     _ptr(w, _DP)))
-        return e.value, ea, f, w.reshape(3, 3)
+        return e.value, ea, f, voigt_to_matrix(w)
 
 
     def extrapolation(self) -> np.ndarray | None:
@@ -195,6 +195,12 @@ class NativeHandle:
         _check(lib.taylorann_extrapolation(self._ptr, ctypes.byref(count), _ptr(atoms, _IP),
                                            ctypes.c_int64(len(atoms))))
         return atoms.astype(np.int64)
+
+
+def voigt_to_matrix(w: np.ndarray) -> np.ndarray:
+    """The symmetric 3x3 virial of the C API's six values xx yy zz xy xz yz."""
+    xx, yy, zz, xy, xz, yz = w
+    return np.array([[xx, xy, xz], [xy, yy, yz], [xz, yz, zz]])
 
 
 class HandlePool:

@@ -74,6 +74,16 @@ void evaluate(taylorann_model *h, double *energy, double *eatom) {
     *energy = total;
 }
 
+// Forces, virial (6, Voigt xx yy zz xy xz yz) and per-atom virial of the last evaluation,
+// ACCUMULATED into the host's arrays: the one output convention of both compute calls.
+void assemble_outputs(taylorann_model *h, double *f, double *virial, double *vatom) {
+    double w9[9] = {0};
+    taylorann::assemble(h->batch, h->grad.data(), f, virial ? w9 : nullptr, vatom);
+    if (!virial) return;
+    static const int voigt[6] = {0, 4, 8, 1, 2, 5};  // row-major 3x3 index of xx yy zz xy xz yz
+    for (int k = 0; k < 6; ++k) virial[k] += w9[voigt[k]];
+}
+
 // The handle's edge batch for a whole structure (own neighbour search).
 EdgeBatch &build_periodic(taylorann_model *h, int n, const double *x, const int *species, const double *cell,
                           const int *pbc, const char *caller) {
@@ -355,16 +365,7 @@ int taylorann_compute_neighbors(taylorann_model *h, int n_all, const double *x, 
         taylorann::edges_from_list(b, n_all, x, species, int(h->model->species().size()), n_centres, ilist,
                                    numneigh, firstneigh, h->model->cutoff(), first);
         evaluate(h, energy, eatom);
-        double w9[9] = {0};
-        taylorann::assemble(b, h->grad.data(), f, virial ? w9 : nullptr, vatom);
-        if (virial) {
-            virial[0] += w9[0];
-            virial[1] += w9[4];
-            virial[2] += w9[8];
-            virial[3] += w9[1];
-            virial[4] += w9[2];
-            virial[5] += w9[5];
-        }
+        assemble_outputs(h, f, virial, vatom);
     });
 }
 
@@ -373,13 +374,9 @@ int taylorann_compute_periodic(taylorann_model *h, int n, const double *x, const
                                double *virial) {
     return guarded([&] {
         require(h && x && species && energy && n >= 0, "taylorann_compute_periodic: invalid argument");
-        EdgeBatch &b = build_periodic(h, n, x, species, cell, pbc, "taylorann_compute_periodic");
-        if (eatom) std::fill(eatom, eatom + n, 0.0);
-        if (f) std::fill(f, f + 3 * size_t(n), 0.0);
+        build_periodic(h, n, x, species, cell, pbc, "taylorann_compute_periodic");
         evaluate(h, energy, eatom);
-        double w9[9] = {0};
-        taylorann::assemble(b, h->grad.data(), f, w9, nullptr);
-        if (virial) std::memcpy(virial, w9, sizeof w9);
+        assemble_outputs(h, f, virial, nullptr);
     });
 }
 

@@ -137,7 +137,8 @@ contains
   subroutine raw_call(energy, grad, vir)
     real(c_double), intent(in) :: energy, grad(:, :), vir(3, 3)
     real(c_double), allocatable :: xyz(:, :), f(:, :)
-    real(c_double), target :: cell_rowmajor(9), w(9)
+    real(c_double), target :: cell_rowmajor(9), w(6)
+    integer, parameter :: voigt(3, 3) = reshape([1, 4, 5, 4, 2, 6, 5, 6, 3], [3, 3])
     real(c_double) :: e_ev
     type(c_ptr) :: p_cell
     integer :: n, i, a, b
@@ -158,7 +159,7 @@ contains
     dev_v = 0.0d0
     do a = 1, 3
        do b = 1, 3
-          dev_v = max(dev_v, abs(vir(a, b) + tann_ev_to_kcal * w(3 * (a - 1) + b)))
+          dev_v = max(dev_v, abs(vir(a, b) + tann_ev_to_kcal * w(voigt(a, b))))
        end do
     end do
     print '(a,1x,es25.17)', 'raw_energy_dev', abs(energy - tann_ev_to_kcal * e_ev)
@@ -170,7 +171,9 @@ contains
     real(c_double), intent(in) :: xyz(:, :)
     type(c_ptr), intent(in) :: p_cell
     real(c_double), intent(out) :: e_ev
-    real(c_double), intent(out), target :: f(:, :), w(9)
+    real(c_double), intent(out), target :: f(:, :), w(6)
+    f = 0.0d0  ! the C API accumulates
+    w = 0.0d0
     st = taylorann_compute_periodic(host%model%handle, int(size(xyz, 2), c_int), xyz, &
          host%species, p_cell, c_null_ptr, e_ev, c_null_ptr, c_loc(f), c_loc(w))
   end function raw_compute

@@ -14,10 +14,14 @@
  *  - A handle may be used by one thread at a time (it owns reusable work
  *    buffers); create one handle per thread for concurrent use.
  *
- * Virial sign convention (both compute functions):
- *    W_ab = sum_k r_k,a F_k,b   (LAMMPS convention; pressure P = (sum m v v + W)/V)
- *  computed exactly from pair vectors, so it is well defined in periodic
- *  systems. Tinker's vir(a,b) = sum r_a dE/dr_b = -W_ab.
+ * Output convention (both compute functions, one rule since version 4):
+ *  - energy is overwritten; eatom, f, virial and vatom are ACCUMULATED (added to what
+ *    the caller passes; zero them for plain values), so a host may sum several calls.
+ *  - virial is [6] in LAMMPS/Voigt order xx yy zz xy xz yz of
+ *      W_ab = sum_k r_k,a F_k,b   (LAMMPS convention; pressure P = (sum m v v + W)/V),
+ *    computed exactly from pair vectors, so it is well defined in periodic systems;
+ *    W is symmetric for these rotation-invariant potentials. Tinker's
+ *    vir(a,b) = sum r_a dE/dr_b = -W_ab.
  */
 #ifndef TAYLORANN_C_API_H
 #define TAYLORANN_C_API_H
@@ -36,12 +40,16 @@ extern "C" {
 #endif
 
 /* Bumped whenever a signature or a convention of this header changes. */
-#define TAYLORANN_API_VERSION 3
+#define TAYLORANN_API_VERSION 4
 /* Version 2 added (nothing changed): TAYLORANN_ERR_CAPACITY, taylorann_create_nnascii_text,
  * taylorann_num_features, taylorann_backend_name, taylorann_features_periodic,
  * taylorann_features_dense.
  * Version 3 added (nothing changed): taylorann_extrapolation; potential files may be ænet
- * binary .nn files (told apart by content) wherever .nn.ascii files are accepted. */
+ * binary .nn files (told apart by content) wherever .nn.ascii files are accepted.
+ * Version 4 changed taylorann_compute_periodic to the output convention of
+ * taylorann_compute_neighbors: eatom and f are accumulated (were overwritten) and virial is
+ * [6] Voigt, accumulated (was [9] row-major, overwritten). Signatures are unchanged, so a
+ * host written for version 3 must check taylorann_api_version() and zero its buffers. */
 
 enum taylorann_status {
     TAYLORANN_OK = 0,
@@ -151,7 +159,7 @@ TAYLORANN_EXPORT int taylorann_features_dense(taylorann_model *model, int n, con
  *  eatom       [n_all] per-atom energies, ACCUMULATED at the centre index
  *  f           [3*n_all] forces, ACCUMULATED (ghost forces are the host's to
  *              fold back onto their owners)
- *  virial      [6] xx yy zz xy xz yz, ACCUMULATED, sign as in the header note
+ *  virial      [6] xx yy zz xy xz yz, ACCUMULATED, as in the header note
  *  vatom       [6*n_all] per-atom virial, ACCUMULATED; each pair's share is
  *              split half to the centre, half to the neighbour. */
 TAYLORANN_EXPORT int taylorann_compute_neighbors(taylorann_model *model, int n_all,
@@ -168,8 +176,8 @@ TAYLORANN_EXPORT int taylorann_compute_neighbors(taylorann_model *model, int n_a
  *  cell   [9] row-major, rows = lattice vectors a, b, c; NULL = isolated
  *  pbc    [3] 0/1 per lattice direction; NULL = all periodic if cell given
  *  Any cell shape (triclinic, smaller than twice the cut-off) is handled.
- *  Outputs (OVERWRITTEN; all but energy optional):
- *  energy, eatom[n], f[3n], virial[9] row-major W_ab = sum r_a F_b. */
+ *  Outputs (all but energy optional; energy overwritten, the rest ACCUMULATED as in
+ *  the header note): energy, eatom[n], f[3n], virial[6] xx yy zz xy xz yz. */
 TAYLORANN_EXPORT int taylorann_compute_periodic(taylorann_model *model, int n, const double *x,
                                                 const int *species, const double *cell,
                                                 const int *pbc, double *energy, double *eatom,
