@@ -16,11 +16,11 @@ LMNTO_POTENTIAL = [ROOT / "examples" / "lmnto" / "potential" / f"{e}.nn.ascii" f
 
 def _inputs(model, structure):
     from trainer.evaluate import model_inputs
-    from trainer.neighbours import edge_vectors
+    from trainer.contract import edge_vectors
 
     species, edge_index, shifts = model_inputs(model, structure)
     cell = torch.from_numpy(structure.cell) if structure.periodic else None
-    vec = edge_vectors(torch.from_numpy(structure.positions), cell, edge_index, shifts)
+    vec = edge_vectors(torch.from_numpy(structure.positions), edge_index, shifts, cell)
     return species, edge_index, vec.detach()
 
 

@@ -37,7 +37,7 @@ def outside_by_range(atoms) -> set[int]:
     """The independent check: the torch descriptor of every atom against the files' min/max."""
     from trainer.convert import model_from_potentials
     from trainer.evaluate import model_inputs
-    from trainer.neighbours import edge_vectors
+    from trainer.contract import edge_vectors
     from trainer.structures import Structure
 
     import torch
@@ -46,7 +46,7 @@ def outside_by_range(atoms) -> set[int]:
     model = model_from_potentials(pots)
     s = Structure.from_ase(atoms)
     species, edge_index, shifts = model_inputs(model, s)
-    vec = edge_vectors(torch.from_numpy(s.positions), torch.from_numpy(s.cell), edge_index, shifts)
+    vec = edge_vectors(torch.from_numpy(s.positions), edge_index, shifts, torch.from_numpy(s.cell))
     out = set()
     for t, pot in enumerate(pots):
         centres = torch.nonzero(species == t).flatten()

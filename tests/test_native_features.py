@@ -19,7 +19,7 @@ from conftest import POTENTIAL, ROOT, TIO2, write_random_potential
 
 def _torch_descriptors(model, structure):
     """Raw descriptors per atom (rows zero-padded to the longest) from the torch model."""
-    from trainer.batch import collate, to_graph
+    from trainer.contract import collate, to_graph
 
     b = collate([to_graph(structure, model.species, model.cutoff)])
     ld = max(m.descriptor.size for m in model.species_models)
@@ -73,7 +73,7 @@ def test_native_descriptors_equal_torch(models, structures, name):
 
 
 def test_derivative_blocks_and_dense_jacobian_equal_autograd(models, structures):
-    from trainer.batch import collate, to_graph
+    from trainer.contract import collate, to_graph
 
     model = models["aenet_tio2"]
     h = _handle(model)
@@ -164,7 +164,8 @@ def test_generic_and_avx2_copies_agree(structures):
 
 def test_cached_jacobian_forces_and_loss_gradient_equal_autograd(tmp_path, structures):
     """Direct force training from cached Jacobians = autograd through the torch descriptor."""
-    from trainer.batch import batch_energies_and_forces, collate, to_graph
+    from trainer.batch import batch_energies_and_forces
+    from trainer.contract import collate, to_graph
     from trainer.featurize import energies_and_forces, force_data, model_handles
 
     model, _ = write_random_potential(tmp_path, {"radial_cutoff": 6.0, "radial_order": 10, "angular_cutoff": 4.0,
@@ -188,7 +189,8 @@ def test_cached_jacobian_forces_and_loss_gradient_equal_autograd(tmp_path, struc
 def test_training_on_native_features_equals_torch_features(tmp_path, monkeypatch):
     """10 L-BFGS epochs (energy mode) reach the same weights with either feature path."""
     import trainer.loop as loop
-    from trainer.batch import compute_features, to_graph
+    from trainer.batch import compute_features
+    from trainer.contract import to_graph
     from trainer.config import config_from_dict
 
     def raw(out):

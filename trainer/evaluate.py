@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .contract import REAL, Batch, collate, species_indices, to_graph
 from .model import AenetModel
 from .native import NativeHandle
-from .neighbours import edge_vectors, neighbour_graph
 from .structures import Structure
 
 
@@ -48,51 +48,47 @@ def reference_energies(model) -> list[float]:
     return list(model.reference_energies)
 
 
-def species_indices(model, structure: Structure) -> torch.Tensor:
-    try:
-        return torch.tensor([model.species.index(s) for s in structure.species], dtype=torch.int64)
-    except ValueError:
-        missing = sorted(set(structure.species) - set(model.species))
-        raise ValueError(
-            f"{structure.name or 'structure'}: no potential for species {', '.join(missing)} "
-            f"(potential species: {', '.join(model.species)})"
-        ) from None
-
-
 def model_inputs(model, structure: Structure):
-    graph = neighbour_graph(structure, model.cutoff)
-    edge_index = torch.from_numpy(graph.edge_index)
-    shifts = torch.from_numpy(graph.shifts)
-    return species_indices(model, structure), edge_index, shifts
+    """(species, edge_index, shifts) of ``structure`` for ``model`` (tensors as in contract.FIELDS)."""
+    g = to_graph(structure, model.species, model.cutoff)
+    return g.species, g.edge_index, g.shifts
+
+
+def edge_forward(model, batch: Batch, need_grad: bool, create_graph: bool = False):
+    """Atomic energies (N,), edge vectors (E, 3) and, if ``need_grad``, dE_total/d edge_vec
+    (E, 3) of a torch model on ``batch``: the torch path of ``predict`` and of the batch
+    reference in ``trainer.batch``."""
+    vec = batch.edge_vectors()
+    if need_grad:
+        vec = vec.detach().requires_grad_(True)
+    with torch.set_grad_enabled(need_grad or create_graph):
+        atomic = model(batch.species, batch.edge_index, vec)
+        grad = torch.autograd.grad(atomic.sum(), vec, create_graph=create_graph)[0] if need_grad else None
+    return atomic, vec, grad
+
+
+def forces_from_edge_gradient(grad: torch.Tensor, edge_index: torch.Tensor, natoms: int) -> torch.Tensor:
+    """F_i = sum over edges (i, j) of dE/d edge_vec - sum over edges (j, i): edge_vec = r_j - r_i."""
+    f = torch.zeros(natoms, 3, dtype=grad.dtype)
+    f = f.index_add(0, edge_index[0], grad)
+    return f.index_add(0, edge_index[1], -grad)
 
 
 def predict(model, structure: Structure, forces: bool = False, virial: bool = False) -> Prediction:
     if isinstance(model, NativeEvaluator):
-        species_indices(model, structure)  # the same message for species the potential lacks
+        species = species_indices(structure, model.species)  # the same message as the torch path
         energy, atomic, f, w = model.handle.compute(structure)
-        refs = np.array(model.reference_energies)[[model.species.index(x) for x in structure.species]]
+        refs = np.array(model.reference_energies)[species]
         return Prediction(energy, float((atomic - refs).sum()), atomic, f if forces else None,
                           w if virial else None, model.handle.extrapolation())
-    species, edge_index, shifts = model_inputs(model, structure)
-    positions = torch.from_numpy(structure.positions)
-    cell = torch.from_numpy(structure.cell) if structure.periodic else None
-    vec = edge_vectors(positions, cell, edge_index, shifts)
+    batch = collate([to_graph(structure, model.species, model.cutoff)])
     need_grad = forces or virial
-    if need_grad:
-        vec = vec.detach().requires_grad_(True)
-    with torch.set_grad_enabled(need_grad):
-        atomic = model(species, edge_index, vec)
-        energy = atomic.sum()
-    refs = torch.tensor(reference_energies(model), dtype=torch.float64)[species]
+    atomic, vec, grad = edge_forward(model, batch, need_grad)
+    refs = torch.tensor(reference_energies(model), dtype=REAL)[batch.species]
     atomic_values = atomic.detach()
     out = Prediction(float(atomic_values.sum()), float((atomic_values - refs).sum()), atomic_values.numpy())
-    if need_grad:
-        (grad,) = torch.autograd.grad(energy, vec)
-        if forces:
-            f = torch.zeros_like(positions)
-            f.index_add_(0, edge_index[0], grad)
-            f.index_add_(0, edge_index[1], -grad)
-            out.forces = f.numpy()
-        if virial:
-            out.virial = -(vec.detach().T @ grad).numpy()
+    if forces:
+        out.forces = forces_from_edge_gradient(grad, batch.edge_index, structure.natoms).numpy()
+    if virial:
+        out.virial = -(vec.detach().T @ grad).numpy()
     return out

@@ -19,6 +19,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .binaries import core_library
+from .contract import C_INT_NP, REAL_NP, species_indices
 from .structures import Structure
 
 OK, UNSUPPORTED, ERR_CAPACITY = 0, 4, 6
@@ -71,16 +72,11 @@ class StructureFeatures:
 
 
 def structure_arrays(structure: Structure, species: Sequence[str]):
-    index = {s: k for k, s in enumerate(species)}
-    try:
-        sp = np.array([index[s] for s in structure.species], dtype=np.int32)
-    except KeyError:
-        missing = sorted(set(structure.species) - set(species))
-        raise ValueError(f"{structure.name or 'structure'}: no potential for species {', '.join(missing)} "
-                         f"(potential species: {', '.join(species)})") from None
-    x = np.ascontiguousarray(structure.positions, dtype=np.float64)
-    cell = np.ascontiguousarray(structure.cell, dtype=np.float64) if structure.periodic else None
-    pbc = np.array([int(p) for p in structure.pbc], dtype=np.int32) if structure.periodic else None
+    """(x, species, cell, pbc) of ``structure`` as the C API takes them (contract.py)."""
+    sp = species_indices(structure, species, dtype=C_INT_NP)
+    x = np.ascontiguousarray(structure.positions, dtype=REAL_NP)
+    cell = np.ascontiguousarray(structure.cell, dtype=REAL_NP) if structure.periodic else None
+    pbc = np.array([int(p) for p in structure.pbc], dtype=C_INT_NP) if structure.periodic else None
     return x, sp, cell, pbc
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
+from .contract import INDEX_NP
 from .structures import Structure
 
 COINCIDENT = 1e-12  # Å; ænet skips only exactly coincident positions (§7.1)
@@ -19,8 +19,8 @@ COINCIDENT = 1e-12  # Å; ænet skips only exactly coincident positions (§7.1)
 
 @dataclass
 class NeighbourGraph:
-    edge_index: np.ndarray  # int64 (2, E), sorted by centre
-    shifts: np.ndarray  # int64 (E, 3)
+    edge_index: np.ndarray  # (2, E) sorted by centre, dtype and meaning as in contract.FIELDS
+    shifts: np.ndarray  # (E, 3)
 
     @property
     def nedges(self) -> int:
@@ -41,14 +41,14 @@ def neighbour_graph(structure: Structure, cutoff: float) -> NeighbourGraph:
     keep = d > COINCIDENT
     i, j, s = i[keep], j[keep], s[keep]
     order = np.lexsort((j, i))
-    edge_index = np.stack([i[order], j[order]]).astype(np.int64)
-    return NeighbourGraph(edge_index, s[order].astype(np.int64).reshape(-1, 3))
+    edge_index = np.stack([i[order], j[order]]).astype(INDEX_NP)
+    return NeighbourGraph(edge_index, s[order].astype(INDEX_NP).reshape(-1, 3))
 
 
 def _vacuum_box(structure: Structure, cutoff: float) -> np.ndarray:
     """The cell with each non-periodic vector replaced by one orthogonal to the periodic ones and
     longer than the atoms' extent plus the cut-off: no pair within the cut-off can then involve
-    an image along it, so every shift along it is 0 and ``edge_vectors`` with the structure's
+    an image along it, so every shift along it is 0 and ``contract.edge_vectors`` with the structure's
     own cell (whatever its non-periodic vectors are) gives the right vectors."""
     cell = np.array(structure.cell, dtype=float)
     periodic = [k for k in range(3) if structure.pbc[k]]
@@ -64,12 +64,3 @@ def _vacuum_box(structure: Structure, cutoff: float) -> np.ndarray:
     for k, n in zip([k for k in range(3) if not structure.pbc[k]], normals):
         cell[k] = length * n / np.linalg.norm(n)
     return cell
-
-
-def edge_vectors(positions: torch.Tensor, cell: torch.Tensor | None, graph_edges: torch.Tensor,
-                 shifts: torch.Tensor) -> torch.Tensor:
-    """r_j - r_i (+ periodic image offset), differentiable in positions and cell."""
-    vec = positions[graph_edges[1]] - positions[graph_edges[0]]
-    if cell is not None:
-        vec = vec + shifts.to(positions.dtype) @ cell
-    return vec
