@@ -46,8 +46,8 @@ class Handle:
         p = None if pbc is None else np.ascontiguousarray(pbc, dtype=np.int32).ctypes.data_as(IP)
         e, ea, f, v = ctypes.c_double(), np.zeros(n), np.zeros((n, 3)), np.zeros(6)
         status = self.lib.taylorann_compute_periodic(
-            self.ptr, n, x.ctypes.data_as(DP), sp.ctypes.data_as(IP), c, p, ctypes.byref(e),
-            ea.ctypes.data_as(DP), f.ctypes.data_as(DP), v.ctypes.data_as(DP))
+            self.ptr, n, x.ctypes.data_as(DP), sp.ctypes.data_as(IP), c, p, ctypes.byref(e), ea.ctypes.data_as(DP), f.ctypes.data_as(DP), v.ctypes.data_as(DP)
+        )
         assert status == OK, self.lib.taylorann_last_error()
         xx, yy, zz, xy, xz, yz = v  # API v4: six values, LAMMPS order
         return e.value, ea, f, np.array([[xx, xy, xz], [xy, yy, yz], [xz, yz, zz]])
@@ -140,9 +140,18 @@ def test_compute_periodic_accumulates_into_every_output(lib):
     cell = np.ascontiguousarray(atoms.cell.array)
     n = len(x)
     e, ea, f, v = ctypes.c_double(123.0), np.full(n, 1.0), np.full((n, 3), 2.0), np.full(6, 3.0)
-    st = lib.taylorann_compute_periodic(h.ptr, n, x.ctypes.data_as(DP), sp.ctypes.data_as(IP),
-                                        cell.ctypes.data_as(DP), None, ctypes.byref(e), ea.ctypes.data_as(DP),
-                                        f.ctypes.data_as(DP), v.ctypes.data_as(DP))
+    st = lib.taylorann_compute_periodic(
+        h.ptr,
+        n,
+        x.ctypes.data_as(DP),
+        sp.ctypes.data_as(IP),
+        cell.ctypes.data_as(DP),
+        None,
+        ctypes.byref(e),
+        ea.ctypes.data_as(DP),
+        f.ctypes.data_as(DP),
+        v.ctypes.data_as(DP),
+    )
     assert st == OK
     e0, ea0, f0, w0 = h.compute(atoms.positions, species, atoms.cell.array)
     assert e.value == e0
@@ -209,29 +218,36 @@ def _corruptions():
     L = _lines()
     out = [
         ("empty", lambda ls: [], ERR_FORMAT, "record N1 nlayers: file truncated: expected 1 integer"),
-        ("truncated_weights", lambda ls: ls[:8] + [" ".join(ls[8].split()[:100])], ERR_FORMAT,
-         "record N9 W: file truncated: expected 321 reals starting at line 9, found 100"),
+        (
+            "truncated_weights",
+            lambda ls: ls[:8] + [" ".join(ls[8].split()[:100])],
+            ERR_FORMAT,
+            "record N9 W: file truncated: expected 321 reals starting at line 9, found 100",
+        ),
         ("truncated_trainset", lambda ls: ls[:30], ERR_FORMAT, "record T5 ntypes: file truncated"),
         ("wrong_wsize", lambda ls: ls[:2] + ["320"] + ls[3:], ERR_FORMAT, "record N3 Wsize (line 3): found 320, expected 321"),
-        ("wrong_offsets", lambda ls: ls[:6] + ["0 285 316 321"] + ls[7:], ERR_FORMAT,
-         "record N7 iw (line 7): iw(3) = 316, expected 315"),
-        ("unknown_activation", lambda ls: ls[:5] + ["1 7 0"] + ls[6:], ERR_FORMAT,
-         "record N6 f_a (line 6): unknown activation code 7 for layer 3"),
-        ("nan_weight", lambda ls: ls[:8] + [_replace_token(ls[8], 5, "NaN")] + ls[9:], ERR_FORMAT,
-         "record N9 W (line 9): expected a real number, found 'NaN' (value 6)"),  # not Fortran's grammar
-        ("overflowing_weight", lambda ls: ls[:8] + [_replace_token(ls[8], 5, "1e999")] + ls[9:], ERR_FORMAT,
-         "record N9 W (line 9): non-finite value '1e999' (value 6)"),
+        ("wrong_offsets", lambda ls: ls[:6] + ["0 285 316 321"] + ls[7:], ERR_FORMAT, "record N7 iw (line 7): iw(3) = 316, expected 315"),
+        ("unknown_activation", lambda ls: ls[:5] + ["1 7 0"] + ls[6:], ERR_FORMAT, "record N6 f_a (line 6): unknown activation code 7 for layer 3"),
+        (
+            "nan_weight",
+            lambda ls: ls[:8] + [_replace_token(ls[8], 5, "NaN")] + ls[9:],
+            ERR_FORMAT,
+            "record N9 W (line 9): expected a real number, found 'NaN' (value 6)",
+        ),  # not Fortran's grammar
+        (
+            "overflowing_weight",
+            lambda ls: ls[:8] + [_replace_token(ls[8], 5, "1e999")] + ls[9:],
+            ERR_FORMAT,
+            "record N9 W (line 9): non-finite value '1e999' (value 6)",
+        ),
         ("bad_integer", lambda ls: ["four"] + ls[1:], ERR_FORMAT, "record N1 nlayers (line 1): expected an integer, found 'four'"),
         # nsf 55 with 56 entries per record: the integer block after sfparam is where it shows
         # (the Python reader names the same record and line, tests/test_nnascii.py "wrong nsf")
-        ("inconsistent_nsf", lambda ls: ls[:16] + ["55"] + ls[17:], ERR_FORMAT,
-         "record S12 sfenv (line 21): expected 110 integers (2 x nsf), found 112"),
-        ("unknown_descriptor", lambda ls: ls[:15] + ["Gaussian"] + ls[16:], ERR_FORMAT,
-         "record S7 sftype (line 16): unknown descriptor type 'gaussian'"),
+        ("inconsistent_nsf", lambda ls: ls[:16] + ["55"] + ls[17:], ERR_FORMAT, "record S12 sfenv (line 21): expected 110 integers (2 x nsf), found 112"),
+        ("unknown_descriptor", lambda ls: ls[:15] + ["Gaussian"] + ls[16:], ERR_FORMAT, "record S7 sftype (line 16): unknown descriptor type 'gaussian'"),
         ("bad_logical", lambda ls: ls[:27] + ["maybe"] + ls[28:], ERR_FORMAT, "record T2 normalized"),
         ("zero_scale", lambda ls: ls[:28] + ["0.0"] + ls[29:], ERR_FORMAT, "record T3 scale"),
-        ("no_reference_energy", lambda ls: ls[:31] + ["Zr O"] + ls[32:], ERR_FORMAT,
-         "central species 'Ti' has no reference energy (types listed: Zr O)"),
+        ("no_reference_energy", lambda ls: ls[:31] + ["Zr O"] + ls[32:], ERR_FORMAT, "central species 'Ti' has no reference energy (types listed: Zr O)"),
     ]
     assert len(L) == 36
     return out
@@ -259,10 +275,29 @@ def test_missing_file_and_bad_arguments(lib, tmp_path):
     x = np.zeros((2, 3))
     bad = np.array([0, 5], dtype=np.int32)
     e = ctypes.c_double()
-    st = lib.taylorann_compute_periodic(good.ptr, 2, x.ctypes.data_as(DP), bad.ctypes.data_as(IP), None, None,
-                                        ctypes.byref(e), None, None, None)
+    st = lib.taylorann_compute_periodic(good.ptr, 2, x.ctypes.data_as(DP), bad.ctypes.data_as(IP), None, None, ctypes.byref(e), None, None, None)
     assert st == ERR_ARGUMENT
     assert "atom 1 has species index 5, expected 0..1" in lib.taylorann_last_error().decode()
+
+
+def test_coordinates_far_outside_are_refused(lib):
+    """A coordinate of 1e11 Å in a 9 Å cell: image counts overflow int and float64 keeps 1e-5 Å,
+    so the core refuses |x| > 1e6 Å instead of returning a wrong energy (fuzz seed 10001)."""
+    atoms, species = _atoms(2)
+    h = Handle(lib, POTENTIAL)
+    x = atoms.positions.copy()
+    x[1, 2] = 1e11
+    sp = np.ascontiguousarray(species, dtype=np.int32)
+    cell = np.ascontiguousarray(atoms.cell.array)
+    e = ctypes.c_double()
+    st = lib.taylorann_compute_periodic(
+        h.ptr, len(x), x.ctypes.data_as(DP), sp.ctypes.data_as(IP), cell.ctypes.data_as(DP), None, ctypes.byref(e), None, None, None
+    )
+    assert st == ERR_ARGUMENT
+    assert "atom 1: coordinate z = 100000000000.000000 Å, expected within ±1e6 Å" in lib.taylorann_last_error().decode()
+    x[1, 2] = atoms.positions[1, 2] + 3 * atoms.cell.array[2, 2]  # three cells out: fine, same energy
+    e0 = h.compute(atoms.positions, species, atoms.cell.array)[0]
+    assert abs(h.compute(x, species, atoms.cell.array)[0] - e0) <= 1e-11 * abs(e0)  # summation order only
 
 
 def test_fortran_dialect_is_read(lib, tmp_path):
@@ -276,7 +311,7 @@ def test_fortran_dialect_is_read(lib, tmp_path):
         elif i in (12, 31):  # names, one per line
             out += tokens
         else:
-            out += [" ".join(tokens[k:k + 4]) for k in range(0, len(tokens), 4)]
+            out += [" ".join(tokens[k : k + 4]) for k in range(0, len(tokens), 4)]
     path = tmp_path / "Ti.nn.ascii"
     path.write_text("\n".join(out) + "\n")
     atoms, species = _atoms(1)
@@ -291,9 +326,9 @@ def test_radial_only_potential_matches_python(lib, tmp_path):
     from trainer.evaluate import predict
     from trainer.structures import Structure
 
-    model, paths = write_random_potential(tmp_path, {"radial_cutoff": 4.5, "radial_order": 10,
-                                                     "angular_cutoff": 3.0, "angular_order": -1},
-                                          {"hidden": [5, 5]}, scale_shift=(1.0, 0.0))
+    model, paths = write_random_potential(
+        tmp_path, {"radial_cutoff": 4.5, "radial_order": 10, "angular_cutoff": 3.0, "angular_order": -1}, {"hidden": [5, 5]}, scale_shift=(1.0, 0.0)
+    )
     h = Handle(lib, paths)
     assert h.status == OK, h.message
     atoms, species = _atoms(1)

@@ -157,6 +157,11 @@ void PeriodicNeighbours::small_system(int n, const double *x, const double *cell
 
 void PeriodicNeighbours::build(int n, const double *x, const double *cell, const bool periodic[3],
                                double cutoff, EdgeBatch &batch) {
+    for (size_t k = 0; k < 3 * size_t(n); ++k)
+        if (!(std::abs(x[k]) <= kMaxCoordinate))
+            fail(TAYLORANN_ERR_ARGUMENT, "atom " + std::to_string(k / 3) + ": coordinate " + "xyz"[k % 3] + " = " +
+                                             (std::isfinite(x[k]) ? std::to_string(x[k]) : std::string("not finite")) +
+                                             " Å, expected within ±1e6 Å (wrap positions into the cell)");
     double box[3][3] = {{0, 0, 0}, {0, 0, 0}, {0, 0, 0}};
     bool pbc[3] = {periodic[0], periodic[1], periodic[2]};
     if (cell) {

@@ -12,6 +12,10 @@ namespace taylorann {
 // host's first step) are an input error, not a number (as the Python readers, 0.1 Å).
 constexpr double kMinDistance = 0.1;
 
+// Coordinates beyond ±kMaxCoordinate Å are an input error: float64 positions that far out lose
+// the precision an energy needs, and image counts overflow (as the Python readers).
+constexpr double kMaxCoordinate = 1e6;
+
 // The first pair of b closer than kMinDistance is an error naming both atoms.
 void check_overlaps(const EdgeBatch &b);
 
