@@ -35,30 +35,37 @@ def splits(folder: Path) -> dict:
 
 
 def config(folder: Path, name: str, mode: str, paths: dict, epochs: int) -> Path:
-    raw = {"output": str(folder / name), "seed": 1,
-           "data": {"train": [str(paths["train"])], "test": [str(paths["test"])],
-                    "reference_energies": {"Li": -0.3, "Mo": -4.6, "Ni": -1.9, "Ti": -2.6, "O": -1.5}},
-           "descriptor": {"radial_cutoff": 6.5, "radial_order": 20, "angular_cutoff": 3.5, "angular_order": 2},
-           "network": {"hidden": [10, 10]},
-           "training": {"mode": mode, "epochs": epochs, "checkpoint_every": epochs, "force_metrics_every": epochs},
-           "taylor": {"strategy": "random", "delta": 0.015, "multiple": 20}}
+    raw = {
+        "output": str(folder / name),
+        "seed": 1,
+        "data": {
+            "train": [str(paths["train"])],
+            "test": [str(paths["test"])],
+            "reference_energies": {"Li": -0.3, "Mo": -4.6, "Ni": -1.9, "Ti": -2.6, "O": -1.5},
+        },
+        "descriptor": {"radial_cutoff": 6.5, "radial_order": 20, "angular_cutoff": 3.5, "angular_order": 2},
+        "network": {"hidden": [10, 10]},
+        "training": {"mode": mode, "epochs": epochs, "checkpoint_every": epochs, "force_metrics_every": epochs},
+        "taylor": {"strategy": "random", "delta": 0.015, "multiple": 20},
+    }
     path = folder / f"{name}.yaml"
     path.write_text(yaml.safe_dump(raw))
     return path
 
 
 def run(cfg: Path, ranks: int) -> dict:
-    launcher = ([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(ranks),
-                 "--master_addr", "127.0.0.1", "--master_port", "29511"] if ranks > 1 else [sys.executable])
+    launcher = (
+        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(ranks), "--master_addr", "127.0.0.1", "--master_port", "29511"]
+        if ranks > 1
+        else [sys.executable]
+    )
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-    proc = subprocess.run(launcher + ["-m", "trainer", "train", str(cfg), "--no-progress"], cwd=ROOT, env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run(launcher + ["-m", "trainer", "train", str(cfg), "--no-progress"], cwd=ROOT, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(proc.stderr[-3000:])
     out = yaml.safe_load(cfg.read_text())["output"]
     seconds = np.array([float(r["seconds"]) for r in csv.DictReader(open(Path(out) / "metrics.csv"))])[3:]
-    return {"ranks": ranks, "seconds_per_epoch_min": float(seconds.min()),
-            "seconds_per_epoch_median": float(np.median(seconds)), "epochs_timed": len(seconds)}
+    return {"ranks": ranks, "seconds_per_epoch_min": float(seconds.min()), "seconds_per_epoch_median": float(np.median(seconds)), "epochs_timed": len(seconds)}
 
 
 def main() -> None:
@@ -73,9 +80,12 @@ def main() -> None:
         paths = splits(folder / "splits")
         for mode in args.modes:
             rows = [run(config(folder, f"{mode}_{r}", mode, paths, args.epochs), r) for r in (1, 2)]
-            results[mode] = {"one": rows[0], "two": rows[1],
-                             "speedup_median": rows[0]["seconds_per_epoch_median"] / rows[1]["seconds_per_epoch_median"],
-                             "speedup_min": rows[0]["seconds_per_epoch_min"] / rows[1]["seconds_per_epoch_min"]}
+            results[mode] = {
+                "one": rows[0],
+                "two": rows[1],
+                "speedup_median": rows[0]["seconds_per_epoch_median"] / rows[1]["seconds_per_epoch_median"],
+                "speedup_min": rows[0]["seconds_per_epoch_min"] / rows[1]["seconds_per_epoch_min"],
+            }
             print(mode, json.dumps(results[mode]), flush=True)
     Path(args.out).write_text(json.dumps(results, indent=1))
 

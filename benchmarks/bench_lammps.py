@@ -139,14 +139,44 @@ def write_potential(path: Path, species: str, stats, rng) -> None:
     avg, sq = stats
     param = np.zeros((nsf, 4))
     param[0] = [RADIAL[0], RADIAL[1], ANGULAR[0], ANGULAR[1]]
-    lines = [str(len(nodes)), str(max(nodes)), str(w), str(iv[-1] + 1), fmt(nodes, "{:d}"), fmt(acts, "{:d}"),
-             fmt(iw, "{:d}"), fmt(iv, "{:d}"), fmt(weights),
-             f"Random-weight_benchmark_potential_for_{species}", species, str(len(SPECIES)), " ".join(SPECIES),
-             "0.5", f"{RADIAL[0]:.17e}", "Chebyshev", str(nsf), "4", fmt([0] * nsf, "{:d}"), fmt(param.reshape(-1)),
-             fmt([0] * (2 * nsf), "{:d}"), "224", fmt(avg - np.sqrt(np.maximum(sq - avg ** 2, 0))),
-             fmt(avg + np.sqrt(np.maximum(sq - avg ** 2, 0))), fmt(avg), fmt(sq),
-             "benchmark.train", "T", "1.0", "-5.0", str(len(SPECIES)), " ".join(SPECIES),
-             fmt([REFERENCE[s] for s in SPECIES]), "224", "1", "-6.0 -4.0 -5.0"]
+    lines = [
+        str(len(nodes)),
+        str(max(nodes)),
+        str(w),
+        str(iv[-1] + 1),
+        fmt(nodes, "{:d}"),
+        fmt(acts, "{:d}"),
+        fmt(iw, "{:d}"),
+        fmt(iv, "{:d}"),
+        fmt(weights),
+        f"Random-weight_benchmark_potential_for_{species}",
+        species,
+        str(len(SPECIES)),
+        " ".join(SPECIES),
+        "0.5",
+        f"{RADIAL[0]:.17e}",
+        "Chebyshev",
+        str(nsf),
+        "4",
+        fmt([0] * nsf, "{:d}"),
+        fmt(param.reshape(-1)),
+        fmt([0] * (2 * nsf), "{:d}"),
+        "224",
+        fmt(avg - np.sqrt(np.maximum(sq - avg**2, 0))),
+        fmt(avg + np.sqrt(np.maximum(sq - avg**2, 0))),
+        fmt(avg),
+        fmt(sq),
+        "benchmark.train",
+        "T",
+        "1.0",
+        "-5.0",
+        str(len(SPECIES)),
+        " ".join(SPECIES),
+        fmt([REFERENCE[s] for s in SPECIES]),
+        "224",
+        "1",
+        "-6.0 -4.0 -5.0",
+    ]
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -180,8 +210,7 @@ run {steps}
 STYLES = {"native-ignore": "taylorann extrapolation ignore"}  # else the default: extrapolation warn
 
 
-def run_once(work: Path, pair_coeff: str, n: int, steps: int, np_: int, threads: int = 1,
-             style: str = "taylorann") -> float:
+def run_once(work: Path, pair_coeff: str, n: int, steps: int, np_: int, threads: int = 1, style: str = "taylorann") -> float:
     (work / "in.lmp").write_text(lammps_input(pair_coeff, REPLICATE[n], steps, style))
     cmd = [shutil.which("lmp"), "-in", "in.lmp", "-log", "none"]
     if np_ > 1:
@@ -199,16 +228,23 @@ def run_once(work: Path, pair_coeff: str, n: int, steps: int, np_: int, threads:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--backends", nargs="+", default=["native", "torch"],
-                    help="native, torch, native-ignore (native with 'extrapolation ignore': the cost of the "
-                         "default extrapolation check is native/native-ignore)")
+    ap.add_argument(
+        "--backends",
+        nargs="+",
+        default=["native", "torch"],
+        help="native, torch, native-ignore (native with 'extrapolation ignore': the cost of the default extrapolation check is native/native-ignore)",
+    )
     ap.add_argument("--sizes", nargs="+", type=int, default=sorted(REPLICATE))
     ap.add_argument("--np2", action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--workdir", type=Path, default=None)
-    ap.add_argument("--threads", nargs="+", type=int, default=[1],
-                    help="OMP_NUM_THREADS of each measurement (the TorchScript backend's intra-op threads; "
-                         "the native evaluator is single-threaded)")
+    ap.add_argument(
+        "--threads",
+        nargs="+",
+        type=int,
+        default=[1],
+        help="OMP_NUM_THREADS of each measurement (the TorchScript backend's intra-op threads; the native evaluator is single-threaded)",
+    )
     args = ap.parse_args()
 
     import ase.io
@@ -237,34 +273,54 @@ def main() -> None:
             rows = {}
             for backend in args.backends:
                 steps = max(5, min(200, int(2.0e6 / n / (8 if backend == "torch" else 1))))
-                times = [run_once(work, coeffs[backend], n, steps, 1, threads, STYLES.get(backend, "taylorann"))
-                         for _ in range(args.repeats)]
-                rows[backend] = {"backend": backend, "atoms": n, "ranks": 1, "threads": threads, "steps": steps,
-                                 "min_us": min(times), "median_us": statistics.median(times)}
+                times = [run_once(work, coeffs[backend], n, steps, 1, threads, STYLES.get(backend, "taylorann")) for _ in range(args.repeats)]
+                rows[backend] = {
+                    "backend": backend,
+                    "atoms": n,
+                    "ranks": 1,
+                    "threads": threads,
+                    "steps": steps,
+                    "min_us": min(times),
+                    "median_us": statistics.median(times),
+                }
                 results.append(rows[backend])
                 print(json.dumps(rows[backend]), flush=True)
             if "native" in rows and "native-ignore" in rows:  # the cost of extrapolation detection
-                ratio = {"ratio": "native/native-ignore", "atoms": n, "threads": threads,
-                         "min": rows["native"]["min_us"] / rows["native-ignore"]["min_us"],
-                         "median": rows["native"]["median_us"] / rows["native-ignore"]["median_us"]}
+                ratio = {
+                    "ratio": "native/native-ignore",
+                    "atoms": n,
+                    "threads": threads,
+                    "min": rows["native"]["min_us"] / rows["native-ignore"]["min_us"],
+                    "median": rows["native"]["median_us"] / rows["native-ignore"]["median_us"],
+                }
                 results.append(ratio)
                 print(json.dumps(ratio), flush=True)
             if "native" in rows and "torch" in rows:
-                ratio = {"ratio": "torch/native", "atoms": n, "threads": threads,
-                         "min": rows["torch"]["min_us"] / rows["native"]["min_us"],
-                         "median": rows["torch"]["median_us"] / rows["native"]["median_us"]}
+                ratio = {
+                    "ratio": "torch/native",
+                    "atoms": n,
+                    "threads": threads,
+                    "min": rows["torch"]["min_us"] / rows["native"]["min_us"],
+                    "median": rows["torch"]["median_us"] / rows["native"]["median_us"],
+                }
                 results.append(ratio)
                 print(json.dumps(ratio), flush=True)
     if args.np2:
         big = [s for s in args.sizes if s >= 10000]
         for backend in args.backends if big else []:
             n = max(big)
-            one = next(r for r in results if r.get("backend") == backend and r["atoms"] == n and r["ranks"] == 1
-                       and r["threads"] == 1)
+            one = next(r for r in results if r.get("backend") == backend and r["atoms"] == n and r["ranks"] == 1 and r["threads"] == 1)
             times = [run_once(work, coeffs[backend], n, one["steps"], 2) for _ in range(args.repeats)]
-            row = {"backend": backend, "atoms": n, "ranks": 2, "threads": 1, "steps": one["steps"],
-                   "min_us": min(times), "median_us": statistics.median(times),
-                   "speedup_vs_np1_min": one["min_us"] / min(times)}
+            row = {
+                "backend": backend,
+                "atoms": n,
+                "ranks": 2,
+                "threads": 1,
+                "steps": one["steps"],
+                "min_us": min(times),
+                "median_us": statistics.median(times),
+                "speedup_vs_np1_min": one["min_us"] / min(times),
+            }
             results.append(row)
             print(json.dumps(row), flush=True)
     if args.out:

@@ -60,13 +60,12 @@ MODES = {
 
 def config(mode: str, seconds: float, out: Path) -> dict:
     raw = {
-        "output": str(out / mode), "seed": 1,
-        "data": {"train": [str(TIO2 / "structure-*.xsf")], "test_fraction": 0.2,
-                 "reference_energies": {"Ti": -1604.604515075, "O": -432.503149303}},
+        "output": str(out / mode),
+        "seed": 1,
+        "data": {"train": [str(TIO2 / "structure-*.xsf")], "test_fraction": 0.2, "reference_energies": {"Ti": -1604.604515075, "O": -432.503149303}},
         "descriptor": {"radial_cutoff": 6.5, "radial_order": 20, "angular_cutoff": 5.0, "angular_order": 6},
         "network": {"hidden": [10, 10], "activation": "tanh"},
-        "training": {"optimizer": "lbfgs", "epochs": 100000, "checkpoint_every": 100000,
-                     "force_metrics_every": 100000, "max_seconds": seconds, "threads": 1},
+        "training": {"optimizer": "lbfgs", "epochs": 100000, "checkpoint_every": 100000, "force_metrics_every": 100000, "max_seconds": seconds, "threads": 1},
         "taylor": {"strategy": "random", "delta": 0.02, "multiple": 10, "skip_below": 1e-6},
         "forces": {"weight": 0.1},
     }
@@ -78,8 +77,7 @@ def config(mode: str, seconds: float, out: Path) -> dict:
         spec.loader.exec_module(study)
 
         splits = study.write_splits(out / "water_splits", quick=False)
-        raw["data"] = {"train": [str(splits["train_500"])], "test": [str(splits["test"])],
-                       "reference_energies": study.reference_energies()}
+        raw["data"] = {"train": [str(splits["train_500"])], "test": [str(splits["test"])], "reference_energies": study.reference_energies()}
         raw["descriptor"] = dict(study.DESCRIPTOR)
         raw["network"] = dict(study.NETWORK)
     for section, values in MODES[mode].items():
@@ -97,13 +95,21 @@ def child(raw: dict) -> None:
     rows = list(csv.DictReader(open(Path(raw["output"]) / "metrics.csv")))
     seconds = np.array([float(r["seconds"]) for r in rows])
     steady = seconds[5:] if len(seconds) > 10 else seconds
-    print(json.dumps({
-        "epochs": len(rows), "seconds_per_epoch_min": float(steady.min()),
-        "seconds_per_epoch_median": float(np.median(steady)), "training_seconds": float(seconds.sum()),
-        "peak_rss_MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
-        "test_force_mae": summary["test"].get("force_mae"), "test_energy_rmse": summary["test"]["energy_rmse"],
-        "best_epoch": summary["best_epoch"], "n_taylor": summary["n_taylor"],
-    }))
+    print(
+        json.dumps(
+            {
+                "epochs": len(rows),
+                "seconds_per_epoch_min": float(steady.min()),
+                "seconds_per_epoch_median": float(np.median(steady)),
+                "training_seconds": float(seconds.sum()),
+                "peak_rss_MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+                "test_force_mae": summary["test"].get("force_mae"),
+                "test_energy_rmse": summary["test"]["energy_rmse"],
+                "best_epoch": summary["best_epoch"],
+                "n_taylor": summary["n_taylor"],
+            }
+        )
+    )
 
 
 def timed(fn, natoms: int, repeats: int) -> dict:
@@ -126,19 +132,18 @@ def rates(repeats: int) -> dict:
     tio2 = [read_structures(f)[0] for f in sorted(glob.glob(str(TIO2 / "structure-*.xsf")))]
     frames = ase.io.read(LMNTO / "data" / "lmnto56_400K_runA.extxyz.gz", "100:200")
     lmnto = [Structure.from_ase(a) for a in frames]
-    sets = {"tio2": (NativeHandle.from_files(TIO2_POTENTIAL), tio2),
-            "lmnto56": (NativeHandle.from_files([str(LMNTO / "potential" / f"{e}.nn.ascii")
-                                                 for e in ("Li", "Mo", "Ni", "Ti", "O")]), lmnto)}
+    sets = {
+        "tio2": (NativeHandle.from_files(TIO2_POTENTIAL), tio2),
+        "lmnto56": (NativeHandle.from_files([str(LMNTO / "potential" / f"{e}.nn.ascii") for e in ("Li", "Mo", "Ni", "Ti", "O")]), lmnto),
+    }
     out = {}
     for name, (h, structures) in sets.items():
         natoms = sum(s.natoms for s in structures)
         ld = h.row_length()
         dense = [(np.zeros((s.natoms, ld)), np.zeros((s.natoms * ld, s.natoms * 3))) for s in structures]
         out[f"{name}_features"] = timed(lambda: [h.features(s) for s in structures], natoms, repeats)
-        out[f"{name}_features_derivative_blocks"] = timed(lambda: [h.features(s, True) for s in structures],
-                                                          natoms, repeats)
-        out[f"{name}_features_dense_jacobian"] = timed(
-            lambda: [h.features_dense(s, g, j) for s, (g, j) in zip(structures, dense)], natoms, repeats)
+        out[f"{name}_features_derivative_blocks"] = timed(lambda: [h.features(s, True) for s in structures], natoms, repeats)
+        out[f"{name}_features_dense_jacobian"] = timed(lambda: [h.features_dense(s, g, j) for s, (g, j) in zip(structures, dense)], natoms, repeats)
         out[f"{name}_evaluator_energy_forces"] = timed(lambda: [h.compute(s) for s in structures], natoms, repeats)
     from export.predict import run_predict
 
@@ -175,16 +180,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for mode in args.modes:
             raw = config(mode, args.seconds, Path(tmp))
-            proc = subprocess.run([sys.executable, __file__, "--child", json.dumps(raw)], capture_output=True,
-                                  text=True, env=env, cwd=ROOT)
+            proc = subprocess.run([sys.executable, __file__, "--child", json.dumps(raw)], capture_output=True, text=True, env=env, cwd=ROOT)
             if proc.returncode != 0:
                 raise SystemExit(proc.stderr[-3000:])
             training[mode] = json.loads(proc.stdout.strip().splitlines()[-1])
             print(mode, json.dumps(training[mode]), flush=True)
     result = {"training": training, "rates": {} if args.no_rates else rates(args.repeats), "ratios": {}}
-    pairs = {"tio2_forces_over_energy": ("forces", "energy"), "tio2_forces_f32_over_energy": ("forces_f32", "energy"),
-             "tio2_resample_over_fixed": ("taylor_resample_a10", "taylor_fixed_a10"),
-             "water500_forces_over_energy": ("water500_forces", "water500_energy")}
+    pairs = {
+        "tio2_forces_over_energy": ("forces", "energy"),
+        "tio2_forces_f32_over_energy": ("forces_f32", "energy"),
+        "tio2_resample_over_fixed": ("taylor_resample_a10", "taylor_fixed_a10"),
+        "water500_forces_over_energy": ("water500_forces", "water500_energy"),
+    }
     for name, (a, b) in pairs.items():
         result["ratios"][name] = ratio(training, a, b, "seconds_per_epoch_median")
         result["ratios"][name + "_min"] = ratio(training, a, b, "seconds_per_epoch_min")

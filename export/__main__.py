@@ -18,26 +18,29 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("predict", help="energies (and forces) of structures")
-    p.add_argument("--potential", nargs="+", required=True,
-                   help="one potential file per species (.nn.ascii or ænet binary .nn, told apart by content; "
-                        "species order = file order), or one .pt model")
+    p.add_argument(
+        "--potential",
+        nargs="+",
+        required=True,
+        help="one potential file per species (.nn.ascii or ænet binary .nn, told apart by content; species order = file order), or one .pt model",
+    )
     p.add_argument("--structures", nargs="+", required=True, help="XSF or any ase.io-readable files")
     p.add_argument("--forces", action="store_true", help="also compute forces (eV/Å)")
     p.add_argument("--json", action="store_true", help="print a JSON list instead of text")
-    p.add_argument("--legacy-angular", action="store_true",
-                   help="pre-2019 ænet angular domain [0, pi] (potentials trained with ænet <= 2.0.3)")
-    p.add_argument("--backend", choices=("native", "torch"), default="native",
-                   help="native: the C++ core that LAMMPS and Tinker run (default); torch: the independent "
-                        "PyTorch evaluator (differentiable reference, slow)")
+    p.add_argument("--legacy-angular", action="store_true", help="pre-2019 ænet angular domain [0, pi] (potentials trained with ænet <= 2.0.3)")
+    p.add_argument(
+        "--backend",
+        choices=("native", "torch"),
+        default="native",
+        help="native: the C++ core that LAMMPS and Tinker run (default); torch: the independent PyTorch evaluator (differentiable reference, slow)",
+    )
 
     n = sub.add_parser("nnascii", help="write one <El>.nn.ascii per species from a run, checkpoint or binary .nn files")
-    n.add_argument("source", nargs="+", help="training run folder or checkpoint file, or potential files (binary "
-                   ".nn or .nn.ascii, one per species)")
+    n.add_argument("source", nargs="+", help="training run folder or checkpoint file, or potential files (binary .nn or .nn.ascii, one per species)")
     n.add_argument("-o", "--output", required=True, help="output folder")
 
     b = sub.add_parser("nnbinary", help="write one ænet binary <El>.nn per species (for ænet's own tools)")
-    b.add_argument("source", nargs="+", help="training run folder or checkpoint file, or .nn.ascii files (one per "
-                   "species)")
+    b.add_argument("source", nargs="+", help="training run folder or checkpoint file, or .nn.ascii files (one per species)")
     b.add_argument("-o", "--output", required=True, help="output folder")
 
     t = sub.add_parser("torchscript", help="write a self-describing TorchScript model")
@@ -64,8 +67,7 @@ def main(argv=None) -> int:
         if args.command == "predict":
             from .predict import run_predict
 
-            run_predict(args.potential, args.structures, args.forces, args.json, args.legacy_angular,
-                        backend=args.backend)
+            run_predict(args.potential, args.structures, args.forces, args.json, args.legacy_angular, backend=args.backend)
         elif args.command == "nnascii":
             from .commands import export_nnascii
 
@@ -85,8 +87,7 @@ def main(argv=None) -> int:
 
             structure = read_structures(args.structure)[0]
             write_lammps_data(structure, args.output, args.species)
-            print(f"wrote {args.output}: {structure.natoms} atoms, types "
-                  + " ".join(f"{k + 1}={s}" for k, s in enumerate(args.species)))
+            print(f"wrote {args.output}: {structure.natoms} atoms, types " + " ".join(f"{k + 1}={s}" for k, s in enumerate(args.species)))
         elif args.command == "tinker-input":
             from trainer.readers import read_structures
 

@@ -19,8 +19,7 @@ class TaylorannCalculator(Calculator):
 
     implemented_properties = ["energy", "free_energy", "energies", "forces", "stress"]
 
-    def __init__(self, potential=None, model=None, legacy_angular: bool = False, extrapolation: str = "warn",
-                 **kwargs):
+    def __init__(self, potential=None, model=None, legacy_angular: bool = False, extrapolation: str = "warn", **kwargs):
         """extrapolation: what to do when an atom's descriptor leaves the potential's training
         range (native backend with .nn.ascii/.nn files): "warn" (default; a RuntimeWarning for
         the first 10 such calls, then every 1000th), "error" (raise ExtrapolationError) or
@@ -34,8 +33,7 @@ class TaylorannCalculator(Calculator):
         self.extrapolation = extrapolation
         self.extrapolation_count = 0  # atoms outside the range, summed over calls
         self._extrapolating_calls = 0
-        self.model = model if model is not None else load_evaluator(
-            [potential] if isinstance(potential, str) else potential, legacy_angular=legacy_angular)
+        self.model = model if model is not None else load_evaluator([potential] if isinstance(potential, str) else potential, legacy_angular=legacy_angular)
 
     def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
         super().calculate(atoms, properties, system_changes)
@@ -53,8 +51,7 @@ class TaylorannCalculator(Calculator):
         if want_stress:
             volume = self.atoms.get_volume()
             sigma = -p.virial / volume  # stress = -virial / V (ASE: positive = tensile)
-            self.results["stress"] = np.array(
-                [sigma[0, 0], sigma[1, 1], sigma[2, 2], sigma[1, 2], sigma[0, 2], sigma[0, 1]])
+            self.results["stress"] = np.array([sigma[0, 0], sigma[1, 1], sigma[2, 2], sigma[1, 2], sigma[0, 2], sigma[0, 1]])
 
     def _check_range(self, atoms) -> None:
         self.results["extrapolating_atoms"] = np.zeros(0, dtype=np.int64) if atoms is None else atoms
@@ -62,9 +59,11 @@ class TaylorannCalculator(Calculator):
             return
         self.extrapolation_count += len(atoms)
         self._extrapolating_calls += 1
-        message = (f"taylorann: {len(atoms)} atoms outside the training range of the potential's descriptors "
-                   f"(0-based indices {', '.join(map(str, atoms[:8]))}{', ...' if len(atoms) > 8 else ''}): the "
-                   "energy and forces are an extrapolation")
+        message = (
+            f"taylorann: {len(atoms)} atoms outside the training range of the potential's descriptors "
+            f"(0-based indices {', '.join(map(str, atoms[:8]))}{', ...' if len(atoms) > 8 else ''}): the "
+            "energy and forces are an extrapolation"
+        )
         if self.extrapolation == "error":
             raise ExtrapolationError(message)
         if self.extrapolation == "warn" and (self._extrapolating_calls <= 10 or self._extrapolating_calls % 1000 == 0):

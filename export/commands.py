@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 
-
 def _as_list(sources) -> list[str]:
     return [str(s) for s in ([sources] if isinstance(sources, (str, Path)) else sources)]
 
@@ -30,8 +29,7 @@ def _model_from_source(sources, legacy_angular: bool = False):
 
         return load_potential(sources, legacy_angular=legacy_angular)
     if len(sources) != 1:
-        raise ValueError(f"expected one run folder or checkpoint, or only potential files (.nn.ascii or binary "
-                         f".nn); got {sources}")
+        raise ValueError(f"expected one run folder or checkpoint, or only potential files (.nn.ascii or binary .nn); got {sources}")
     from trainer.checkpoint import load_model_from_run
 
     return load_model_from_run(sources[0])
@@ -99,8 +97,12 @@ def tinker_info() -> None:
     print(f"core library : {lib}")
     print(f"C header     : {include_dir() / 'taylorann' / 'c_api.h'}")
     print(f"Tinker files : {sources}")
-    print(f"compile      : gfortran -c -O2 -fopenmp -I<tinker>/source {sources}/taylorann_tinker.f90 "
-          f"{sources}/extra.f {sources}/extra1.f {sources}/extra3.f {sources}/kextra.f")
-    print("link line    : gfortran -fopenmp -o dynamic.x dynamic.o taylorann_tinker.o extra.o extra1.o "
-          f"extra3.o kextra.o libtinker.a -lfftw3_threads -lfftw3 -L{lib.parent} -Wl,-rpath,{lib.parent} "
-          "-ltaylorann")
+    print(
+        f"compile      : gfortran -c -O2 -fopenmp -I<tinker>/source {sources}/taylorann_tinker.f90 "
+        f"{sources}/extra.f {sources}/extra1.f {sources}/extra3.f {sources}/kextra.f"
+    )
+    print(
+        "link line    : gfortran -fopenmp -o dynamic.x dynamic.o taylorann_tinker.o extra.o extra1.o "
+        f"extra3.o kextra.o libtinker.a -lfftw3_threads -lfftw3 -L{lib.parent} -Wl,-rpath,{lib.parent} "
+        "-ltaylorann"
+    )

@@ -39,8 +39,7 @@ def lammps_cell(cell: np.ndarray) -> np.ndarray:
     return np.array([[ax, 0.0, 0.0], [bx, by, 0.0], [cx, cy, cz]])
 
 
-def write_lammps_data(structure: Structure, path: str | os.PathLike, species: Sequence[str],
-                      velocities: np.ndarray | None = None) -> np.ndarray:
+def write_lammps_data(structure: Structure, path: str | os.PathLike, species: Sequence[str], velocities: np.ndarray | None = None) -> np.ndarray:
     """Write ``path``; atom type k+1 = ``species[k]``.  Returns R with x_lammps = x @ R."""
     species = list(species)
     check_structure(structure)  # overlapping atoms or an unphysical density would break LAMMPS
@@ -56,14 +55,23 @@ def write_lammps_data(structure: Structure, path: str | os.PathLike, species: Se
     frac -= np.floor(frac)
     frac[frac >= 1.0] -= 1.0
     x = frac @ new
-    lines = [f"taylorann data file from {structure.name or 'a structure'}", "", f"{structure.natoms} atoms",
-             f"{len(species)} atom types", "",
-             f"0.0 {new[0, 0]:.17g} xlo xhi", f"0.0 {new[1, 1]:.17g} ylo yhi", f"0.0 {new[2, 2]:.17g} zlo zhi",
-             f"{new[1, 0]:.17g} {new[2, 0]:.17g} {new[2, 1]:.17g} xy xz yz", "", "Masses", ""]
+    lines = [
+        f"taylorann data file from {structure.name or 'a structure'}",
+        "",
+        f"{structure.natoms} atoms",
+        f"{len(species)} atom types",
+        "",
+        f"0.0 {new[0, 0]:.17g} xlo xhi",
+        f"0.0 {new[1, 1]:.17g} ylo yhi",
+        f"0.0 {new[2, 2]:.17g} zlo zhi",
+        f"{new[1, 0]:.17g} {new[2, 0]:.17g} {new[2, 1]:.17g} xy xz yz",
+        "",
+        "Masses",
+        "",
+    ]
     lines += [f"{t + 1} {atomic_masses[atomic_numbers[s]]:.6f}  # {s}" for t, s in enumerate(species)]
     lines += ["", "Atoms # atomic", ""]
-    lines += [f"{i + 1} {species.index(s) + 1} {p[0]:.17g} {p[1]:.17g} {p[2]:.17g}"
-              for i, (s, p) in enumerate(zip(structure.species, x))]
+    lines += [f"{i + 1} {species.index(s) + 1} {p[0]:.17g} {p[1]:.17g} {p[2]:.17g}" for i, (s, p) in enumerate(zip(structure.species, x))]
     if velocities is not None:
         v = np.asarray(velocities) @ rotation
         lines += ["", "Velocities", ""]

@@ -40,4 +40,3 @@ class ScriptedPotential:
 
     def __call__(self, species, edge_index, edge_vec):
         return self.module(species, edge_index, edge_vec)
-

@@ -12,8 +12,7 @@ from trainer.readers import read_structures
 from .loading import load_evaluator, load_potential
 
 
-def run_predict(potential_paths, structure_paths, forces: bool, as_json: bool, legacy_angular: bool,
-                out=sys.stdout, backend: str = "native") -> list[dict]:
+def run_predict(potential_paths, structure_paths, forces: bool, as_json: bool, legacy_angular: bool, out=sys.stdout, backend: str = "native") -> list[dict]:
     load = load_evaluator if backend == "native" else load_potential
     model = load(potential_paths, legacy_angular=legacy_angular)
     results = []
@@ -23,8 +22,7 @@ def run_predict(potential_paths, structure_paths, forces: bool, as_json: bool, l
         for structure in read_structures(path):
             p = predict(model, structure, forces=forces)
             natoms_total += structure.natoms
-            entry = {"file": structure.name, "natoms": structure.natoms, "energy": p.energy,
-                     "cohesive_energy": p.cohesive_energy}
+            entry = {"file": structure.name, "natoms": structure.natoms, "energy": p.energy, "cohesive_energy": p.cohesive_energy}
             if forces:
                 entry["forces"] = p.forces.tolist()
             if p.extrapolating is not None:  # native backend with potential files
@@ -37,8 +35,7 @@ def run_predict(potential_paths, structure_paths, forces: bool, as_json: bool, l
         json.dump(results, out, indent=1)
         out.write("\n")
     else:
-        out.write(f"# {len(results)} structures, {natoms_total} atoms in {elapsed:.3f} s "
-                  f"({natoms_total / max(elapsed, 1e-12):.1f} atoms/s)\n")
+        out.write(f"# {len(results)} structures, {natoms_total} atoms in {elapsed:.3f} s ({natoms_total / max(elapsed, 1e-12):.1f} atoms/s)\n")
     return results
 
 
@@ -52,7 +49,6 @@ def _print_text(entry: dict, structure, out) -> None:
     outside = entry.get("extrapolating_atoms")
     if outside:
         shown = " ".join(str(i + 1) for i in outside[:10]) + (" ..." if len(outside) > 10 else "")
-        out.write(f"Extrapolation     : {len(outside)} atoms outside the training range of the descriptors "
-                  f"(atoms {shown})\n")
+        out.write(f"Extrapolation     : {len(outside)} atoms outside the training range of the descriptors (atoms {shown})\n")
     out.write(f"Cohesive energy   : {entry['cohesive_energy']:22.10f} eV\n")
     out.write(f"Total energy      : {entry['energy']:22.10f} eV\n\n")

@@ -56,22 +56,20 @@ def write_tinker_input(structure: Structure, potentials: Sequence[str], prefix: 
     box: list[str] = []
     if structure.periodic:
         if not all(structure.pbc):
-            raise ValueError(f"{structure.name}: Tinker boxes are periodic in all three directions "
-                             f"(pbc = {structure.pbc})")
+            raise ValueError(f"{structure.name}: Tinker boxes are periodic in all three directions (pbc = {structure.pbc})")
         cell = right_handed(structure.cell)
         new = lammps_cell(cell)
         positions = positions @ np.linalg.solve(cell, new)
         a, b, c, alpha, beta, gamma = cell_parameters(new)
-        box = [f"a-axis {a:.12f}", f"b-axis {b:.12f}", f"c-axis {c:.12f}",
-               f"alpha {alpha:.12f}", f"beta {beta:.12f}", f"gamma {gamma:.12f}"]
+        box = [f"a-axis {a:.12f}", f"b-axis {b:.12f}", f"c-axis {c:.12f}", f"alpha {alpha:.12f}", f"beta {beta:.12f}", f"gamma {gamma:.12f}"]
     xyz = [f"{structure.natoms:6d}  {structure.name or 'taylorann structure'}"]
-    xyz += [f"{i + 1:6d}  {s:<3s} {p[0]:18.10f} {p[1]:18.10f} {p[2]:18.10f} {elements.index(s) + 1:5d}"
-            for i, (s, p) in enumerate(zip(structure.species, positions))]
+    xyz += [
+        f"{i + 1:6d}  {s:<3s} {p[0]:18.10f} {p[1]:18.10f} {p[2]:18.10f} {elements.index(s) + 1:5d}"
+        for i, (s, p) in enumerate(zip(structure.species, positions))
+    ]
     prm = ["forcefield              TAYLORANN", ""]
-    prm += [f'atom {k + 1:5d} {k + 1:5d}    {s:<3s} "{s}" {atomic_numbers[s]:5d} {atomic_masses[atomic_numbers[s]]:10.4f}    0'
-            for k, s in enumerate(elements)]
-    key = [f"parameters {prefix.name}.prm", "EXTRATERM ONLY", *potential_keywords(potentials), *box,
-           "digits 8", "integrator verlet"]
+    prm += [f'atom {k + 1:5d} {k + 1:5d}    {s:<3s} "{s}" {atomic_numbers[s]:5d} {atomic_masses[atomic_numbers[s]]:10.4f}    0' for k, s in enumerate(elements)]
+    key = [f"parameters {prefix.name}.prm", "EXTRATERM ONLY", *potential_keywords(potentials), *box, "digits 8", "integrator verlet"]
     paths = [prefix.with_suffix(".xyz"), prefix.with_suffix(".key"), prefix.with_suffix(".prm")]
     for path, lines in zip(paths, (xyz, key, prm)):
         atomic_write_text(path, "\n".join(lines) + "\n")
@@ -114,13 +112,10 @@ def read_tinker_input(prefix: str | os.PathLike) -> tuple[Structure, list[str]]:
             positions.append([float(v) for v in tokens[2:5]])
             species.append(element_of_type[int(tokens[5])])
         except (IndexError, ValueError, KeyError):
-            raise InputFileError(xyz_path, f"line {k + 1}", "index, name, x, y, z and a type of the .prm file",
-                                 lines[k].strip()) from None
+            raise InputFileError(xyz_path, f"line {k + 1}", "index, name, x, y, z and a type of the .prm file", lines[k].strip()) from None
     cell = None
     if box:
         a = box["A-AXIS"]
-        cell = tinker_cell(a, box.get("B-AXIS", a), box.get("C-AXIS", a), box.get("ALPHA", 90.0),
-                           box.get("BETA", 90.0), box.get("GAMMA", 90.0))
-    structure = Structure(np.array(positions), species, cell=cell, pbc=(cell is not None,) * 3,
-                          name=str(xyz_path))
+        cell = tinker_cell(a, box.get("B-AXIS", a), box.get("C-AXIS", a), box.get("ALPHA", 90.0), box.get("BETA", 90.0), box.get("GAMMA", 90.0))
+    structure = Structure(np.array(positions), species, cell=cell, pbc=(cell is not None,) * 3, name=str(xyz_path))
     return structure, records

@@ -40,8 +40,9 @@ def write_random_potential(folder, descriptor: dict, network: dict, seed: int = 
     from trainer.build import build_model
     from trainer.config import config_from_dict
 
-    cfg = config_from_dict({"data": {"train": ["unused"], "reference_energies": {"Ti": -3.0, "O": -1.5}},
-                            "descriptor": descriptor, "network": network, "seed": seed})
+    cfg = config_from_dict(
+        {"data": {"train": ["unused"], "reference_energies": {"Ti": -3.0, "O": -1.5}}, "descriptor": descriptor, "network": network, "seed": seed}
+    )
     model = build_model(cfg)
     with torch.no_grad():
         for m in model.species_models:

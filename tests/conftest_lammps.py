@@ -84,7 +84,7 @@ def read_dump(path: Path) -> dict[str, np.ndarray]:
     lines = Path(path).read_text().splitlines()
     start = max(i for i, line in enumerate(lines) if line.startswith("ITEM: ATOMS"))
     columns = lines[start].split()[2:]
-    data = np.array([[float(v) for v in line.split()] for line in lines[start + 1:] if line.strip()])
+    data = np.array([[float(v) for v in line.split()] for line in lines[start + 1 :] if line.strip()])
     data = data[np.argsort(data[:, columns.index("id")])]
     return {c: data[:, k] for k, c in enumerate(columns)}
 

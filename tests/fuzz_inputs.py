@@ -50,11 +50,56 @@ from conftest_lammps import POTENTIAL, SPECIES, TIO2  # noqa: E402
 XSF = TIO2 / "structure-001.xsf"
 TRAIN_FILES = [TIO2 / f"structure-{k:03d}.xsf" for k in range(1, 7)]
 FAILURES = ("unclear", "disagree", "accepted-wrong", "traceback", "crash", "hang")
-GARBAGE_TOKENS = ["x", "nan", "inf", "-inf", "1e999", "-1", "0", "1.0.0", "\x00", "é", "99999999999", "--", "#",
-                  "3.5e", "0x10", "1,5", "[", "{", ":", "null", "True", "-0", "1e-999", "NaN"]
-GARBAGE_LINES = ["", "garbage", "1 2 3", "nan nan nan", "\x00\x01\x02", "PRIMVEC", "PRIMCOORD", "ATOMS", "-1",
-                 "Ti 0 0 0", "O 1e999 0 0", "   ", "#", "CRYSTAL", "0", "2 1", "epochs: 0", "data:", "- x",
-                 "{", "seed: nan", "\t"]
+GARBAGE_TOKENS = [
+    "x",
+    "nan",
+    "inf",
+    "-inf",
+    "1e999",
+    "-1",
+    "0",
+    "1.0.0",
+    "\x00",
+    "é",
+    "99999999999",
+    "--",
+    "#",
+    "3.5e",
+    "0x10",
+    "1,5",
+    "[",
+    "{",
+    ":",
+    "null",
+    "True",
+    "-0",
+    "1e-999",
+    "NaN",
+]
+GARBAGE_LINES = [
+    "",
+    "garbage",
+    "1 2 3",
+    "nan nan nan",
+    "\x00\x01\x02",
+    "PRIMVEC",
+    "PRIMCOORD",
+    "ATOMS",
+    "-1",
+    "Ti 0 0 0",
+    "O 1e999 0 0",
+    "   ",
+    "#",
+    "CRYSTAL",
+    "0",
+    "2 1",
+    "epochs: 0",
+    "data:",
+    "- x",
+    "{",
+    "seed: nan",
+    "\t",
+]
 NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 LOCATION = re.compile(r"line \d+|record|atoms? \d+|[a-z_]+\.[a-z_]+:|PRIMVEC|PRIMCOORD|binary|empty|no structures")
 
@@ -67,8 +112,7 @@ def _tokens(line: str) -> list[tuple[int, int]]:
 def mutate(text: str, rng: random.Random, yaml_target: bool = False) -> tuple[str, str]:
     """One random edit of ``text``; returns (mutant, description)."""
     lines = text.split("\n")
-    ops = ["delete_line", "duplicate_line", "swap_lines", "insert_line", "truncate", "delete_token",
-           "replace_token", "digit", "digit", "byte", "empty"]
+    ops = ["delete_line", "duplicate_line", "swap_lines", "insert_line", "truncate", "delete_token", "replace_token", "digit", "digit", "byte", "empty"]
     if not yaml_target:
         ops += ["scale"]
     op = rng.choice(ops)
@@ -81,11 +125,11 @@ def mutate(text: str, rng: random.Random, yaml_target: bool = False) -> tuple[st
     if op == "byte":
         cut = rng.randrange(len(text))
         ch = chr(rng.randrange(0, 256))
-        return text[:cut] + ch + text[cut + 1:], f"char {cut} -> {ch!r}"
+        return text[:cut] + ch + text[cut + 1 :], f"char {cut} -> {ch!r}"
     if op == "delete_line":
-        return "\n".join(lines[:k] + lines[k + 1:]), f"line {k + 1} deleted"
+        return "\n".join(lines[:k] + lines[k + 1 :]), f"line {k + 1} deleted"
     if op == "duplicate_line":
-        return "\n".join(lines[:k + 1] + [lines[k]] + lines[k + 1:]), f"line {k + 1} duplicated"
+        return "\n".join(lines[: k + 1] + [lines[k]] + lines[k + 1 :]), f"line {k + 1} duplicated"
     if op == "swap_lines":
         j = min(k + 1, len(lines) - 1)
         lines[k], lines[j] = lines[j], lines[k]
@@ -95,7 +139,7 @@ def mutate(text: str, rng: random.Random, yaml_target: bool = False) -> tuple[st
         return "\n".join(lines[:k] + [garbage] + lines[k:]), f"{garbage!r} inserted before line {k + 1}"
     candidates = [(i, span) for i, line in enumerate(lines) for span in _tokens(line)]
     if op in ("digit", "scale"):
-        candidates = [(i, s) for i, s in candidates if NUMBER.match(lines[i][s[0]:s[1]])]
+        candidates = [(i, s) for i, s in candidates if NUMBER.match(lines[i][s[0] : s[1]])]
     if not candidates:
         return "", "empty file"
     i, (a, b) = rng.choice(candidates)
@@ -109,7 +153,7 @@ def mutate(text: str, rng: random.Random, yaml_target: bool = False) -> tuple[st
     else:  # digit
         digits = [p for p, ch in enumerate(token) if ch.isdigit()]
         p = rng.choice(digits)
-        new = token[:p] + rng.choice([d for d in "0123456789" if d != token[p]]) + token[p + 1:]
+        new = token[:p] + rng.choice([d for d in "0123456789" if d != token[p]]) + token[p + 1 :]
     lines[i] = lines[i][:a] + new + lines[i][b:]
     return "\n".join(lines), f"line {i + 1}: token {token!r} -> {new!r} ({op})"
 
@@ -184,15 +228,23 @@ def classify_cli(result: Result, files: list[Path]) -> str:
 
 def run_lmp(data: Path, potentials: list[Path], workdir: Path, timeout: float) -> tuple[str, float | None, str]:
     """(verdict, potential energy, message) of `lmp` with pair_style taylorann on ``potentials``."""
-    script = (f"units metal\natom_style atomic\nboundary p p p\nread_data {data}\npair_style taylorann\n"
-              f"pair_coeff * * {' '.join(map(str, potentials))} {' '.join(SPECIES)}\n"
-              "thermo_style custom step pe\nthermo_modify format float %.12f\nrun 0\n"
-              'print "FUZZ_PE $(pe:%.12f)"\n')
+    script = (
+        f"units metal\natom_style atomic\nboundary p p p\nread_data {data}\npair_style taylorann\n"
+        f"pair_coeff * * {' '.join(map(str, potentials))} {' '.join(SPECIES)}\n"
+        "thermo_style custom step pe\nthermo_modify format float %.12f\nrun 0\n"
+        'print "FUZZ_PE $(pe:%.12f)"\n'
+    )
     (workdir / "in.lmp").write_text(script)
     try:
-        proc = subprocess.run([shutil.which("lmp"), "-in", "in.lmp", "-log", "none", "-nocite"], cwd=workdir,
-                              capture_output=True, text=True, errors="replace", timeout=timeout,
-                              env=dict(os.environ, OMP_NUM_THREADS="1"))
+        proc = subprocess.run(
+            [shutil.which("lmp"), "-in", "in.lmp", "-log", "none", "-nocite"],
+            cwd=workdir,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=timeout,
+            env=dict(os.environ, OMP_NUM_THREADS="1"),
+        )
     except subprocess.TimeoutExpired:
         return "hang", None, ""
     output = proc.stdout + proc.stderr
@@ -202,8 +254,12 @@ def run_lmp(data: Path, potentials: list[Path], workdir: Path, timeout: float) -
     if proc.returncode == 0 and match:
         return "accepted", float(match.group(1)), ""
     errors = [ln for ln in output.splitlines() if "ERROR" in ln]
-    ok = errors and any(str(p) in errors[0] or str(data) in errors[0] for p in potentials) \
-        and all(ch.isprintable() for ch in errors[0]) and LOCATION.search(errors[0])
+    ok = (
+        errors
+        and any(str(p) in errors[0] or str(data) in errors[0] for p in potentials)
+        and all(ch.isprintable() for ch in errors[0])
+        and LOCATION.search(errors[0])
+    )
     return ("refused" if ok else "unclear"), None, (errors[0] if errors else output[-500:])
 
 
@@ -227,24 +283,33 @@ class Harness:
         self.workdir, self.lmp_fraction = workdir, lmp_fraction
         self.data = workdir / "structure-001.data"
         write_lammps_data(read_structures(XSF)[0], self.data, SPECIES)
-        self.sources = {"Ti.nn.ascii": POTENTIAL[0].read_text(), "O.nn.ascii": POTENTIAL[1].read_text(),
-                        "structure.xsf": XSF.read_text(), "config.yaml": self._yaml()}
+        self.sources = {
+            "Ti.nn.ascii": POTENTIAL[0].read_text(),
+            "O.nn.ascii": POTENTIAL[1].read_text(),
+            "structure.xsf": XSF.read_text(),
+            "config.yaml": self._yaml(),
+        }
         self.reference = self._energy(POTENTIAL, XSF)
         assert self.reference is not None, "the unmutated potential must evaluate"
 
     @staticmethod
     def _yaml() -> str:
         files = ", ".join(str(p) for p in TRAIN_FILES)
-        return (f"output: run\nseed: 1\ndata:\n  train: [{files}]\n"
-                "  reference_energies: {Ti: -1604.604515075, O: -432.503149303}\n  test_fraction: 0.34\n"
-                "descriptor:\n  radial_cutoff: 4.0\n  radial_order: 4\n  angular_cutoff: 3.0\n  angular_order: 2\n"
-                "network:\n  hidden: [3]\n  activation: tanh\ntraining:\n  mode: energy\n  epochs: 2\n"
-                "  max_seconds: 5\n  checkpoint_every: 1\n")
+        return (
+            f"output: run\nseed: 1\ndata:\n  train: [{files}]\n"
+            "  reference_energies: {Ti: -1604.604515075, O: -432.503149303}\n  test_fraction: 0.34\n"
+            "descriptor:\n  radial_cutoff: 4.0\n  radial_order: 4\n  angular_cutoff: 3.0\n  angular_order: 2\n"
+            "network:\n  hidden: [3]\n  activation: tanh\ntraining:\n  mode: energy\n  epochs: 2\n"
+            "  max_seconds: 5\n  checkpoint_every: 1\n"
+        )
 
     def _energy(self, potentials, structure, backend="native", workdir=None) -> float | None:
-        r = run_forked(self.export_main, ["predict", "--json", "--backend", backend, "--potential",
-                                          *map(str, potentials), "--structures", str(structure)],
-                       workdir or self.workdir, 120)
+        r = run_forked(
+            self.export_main,
+            ["predict", "--json", "--backend", backend, "--potential", *map(str, potentials), "--structures", str(structure)],
+            workdir or self.workdir,
+            120,
+        )
         return _predict_energy(r) if r.status == "ran" and r.code == 0 else None
 
     def run(self, target: str, mutant: str, rng: random.Random, workdir: Path) -> tuple[str, dict]:
@@ -283,15 +348,12 @@ class Harness:
             return "accepted-wrong", info
         if max(values) - min(values) > 1e-7 * max(1.0, abs(values[0])):
             return "accepted-wrong", info
-        return ("accepted-same" if abs(values[0] - self.reference) <= 1e-9 * max(1.0, abs(self.reference))
-                else "accepted-valid"), info
+        return ("accepted-same" if abs(values[0] - self.reference) <= 1e-9 * max(1.0, abs(self.reference)) else "accepted-valid"), info
 
     def _structure(self, path, rng, workdir):
-        native = run_forked(self.export_main, ["predict", "--json", "--potential", *map(str, POTENTIAL),
-                                               "--structures", str(path)], workdir, 60)
+        native = run_forked(self.export_main, ["predict", "--json", "--potential", *map(str, POTENTIAL), "--structures", str(path)], workdir, 60)
         data = workdir / "out.data"
-        written = run_forked(self.export_main, ["lammps-data", str(path), "-o", str(data), "--species", *SPECIES],
-                             workdir, 60)
+        written = run_forked(self.export_main, ["lammps-data", str(path), "-o", str(data), "--species", *SPECIES], workdir, 60)
         verdicts = {"predict": classify_cli(native, [path]), "lammps-data": classify_cli(written, [path])}
         messages = {"predict": native.err.strip()[-300:], "lammps-data": written.err.strip()[-300:]}
         energies = {"predict": _predict_energy(native)}
@@ -319,8 +381,7 @@ class Harness:
         if not np.allclose(theirs.positions, ours.positions, atol=1e-8, rtol=0):
             return False
         periodic = ours.cell is not None
-        return (not periodic and not theirs.pbc.any()) or (
-            periodic and bool(theirs.pbc.all()) and np.allclose(theirs.cell[:], ours.cell, atol=1e-8, rtol=0))
+        return (not periodic and not theirs.pbc.any()) or (periodic and bool(theirs.pbc.all()) and np.allclose(theirs.cell[:], ours.cell, atol=1e-8, rtol=0))
 
     def _config(self, path, mutant, workdir):
         import yaml
@@ -374,9 +435,14 @@ def _holds(saved, key, value, workdir) -> bool:
 
 
 # ----------------------------------------------------------------------------------- driver
-def fuzz(mutants: int, seed: int, lmp_fraction: float = 0.25, keep: Path | None = None,
-         weights=(("Ti.nn.ascii", 2), ("O.nn.ascii", 2), ("structure.xsf", 4), ("config.yaml", 2)),
-         progress: bool = False) -> dict:
+def fuzz(
+    mutants: int,
+    seed: int,
+    lmp_fraction: float = 0.25,
+    keep: Path | None = None,
+    weights=(("Ti.nn.ascii", 2), ("O.nn.ascii", 2), ("structure.xsf", 4), ("config.yaml", 2)),
+    progress: bool = False,
+) -> dict:
     import torch
 
     torch.set_num_threads(1)
@@ -407,9 +473,15 @@ def fuzz(mutants: int, seed: int, lmp_fraction: float = 0.25, keep: Path | None 
                 total = sum(counts.values(), Counter())
                 print(f"{k + 1}/{mutants} mutants, {time.time() - started:.0f} s: {dict(total)}", flush=True)
     total = sum(counts.values(), Counter())
-    return {"mutants": mutants, "seed": seed, "lmp_fraction": lmp_fraction, "seconds": round(time.time() - started, 1),
-            "counts": {t: dict(c) for t, c in counts.items()}, "total": dict(total),
-            "failures": failures}
+    return {
+        "mutants": mutants,
+        "seed": seed,
+        "lmp_fraction": lmp_fraction,
+        "seconds": round(time.time() - started, 1),
+        "counts": {t: dict(c) for t, c in counts.items()},
+        "total": dict(total),
+        "failures": failures,
+    }
 
 
 def main(argv=None) -> int:

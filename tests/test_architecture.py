@@ -10,10 +10,32 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-CORE = {"errors", "atomic_io", "structures", "contract", "checks", "presets", "distributed", "xsf", "readers", "neighbours", "chebyshev", "behler", "network", "nnbinary",
-        "model", "records", "nnascii", "convert", "explicit", "torchscript", "binaries", "native", "evaluate"}
-TRAINING = {"batch", "featurize", "dataset", "config", "build", "taylor", "objective", "metrics", "checkpoint",
-            "plots", "loop", "cli", "__main__", "__init__"}
+CORE = {
+    "errors",
+    "atomic_io",
+    "structures",
+    "contract",
+    "checks",
+    "presets",
+    "distributed",
+    "xsf",
+    "readers",
+    "neighbours",
+    "chebyshev",
+    "behler",
+    "network",
+    "nnbinary",
+    "model",
+    "records",
+    "nnascii",
+    "convert",
+    "explicit",
+    "torchscript",
+    "binaries",
+    "native",
+    "evaluate",
+}
+TRAINING = {"batch", "featurize", "dataset", "config", "build", "taylor", "objective", "metrics", "checkpoint", "plots", "loop", "cli", "__main__", "__init__"}
 
 
 def imported_modules(path: Path) -> set[tuple[str, str]]:

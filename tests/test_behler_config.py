@@ -24,9 +24,14 @@ REFS = {"O": -432.0, "H": -13.0}
 def water_config(**descriptor):
     from trainer.config import config_from_dict
 
-    return config_from_dict({"data": {"train": ["unused"], "reference_energies": REFS},
-                             "descriptor": {"type": "behler2011", **descriptor}, "network": {"hidden": [10, 10]},
-                             "seed": 5})
+    return config_from_dict(
+        {
+            "data": {"train": ["unused"], "reference_energies": REFS},
+            "descriptor": {"type": "behler2011", **descriptor},
+            "network": {"hidden": [10, 10]},
+            "seed": 5,
+        }
+    )
 
 
 def fc(r, rc):
@@ -127,23 +132,34 @@ def test_behler_nnascii_round_trip_core_and_lammps(tmp_path):
 
     (tmp_path / "lmp").mkdir()
     write_data(box, tmp_path / "lmp" / "data.lmp", species=["O", "H"])
-    script = lammps_header("data.lmp", f"{paths[0]} {paths[1]} O H") + (
-        "thermo_style custom step pe\nthermo_modify format float %.17g\nrun 0\n")
+    script = lammps_header("data.lmp", f"{paths[0]} {paths[1]} O H") + ("thermo_style custom step pe\nthermo_modify format float %.17g\nrun 0\n")
     _, out = run_lammps(script, tmp_path / "lmp")
     assert abs(thermo_table(out)[-1]["PotEng"] - ref.energy) <= 1e-8
 
 
-@pytest.mark.parametrize("descriptor, fragment", [
-    ({}, "exactly one of 'preset' or 'functions'"),
-    ({"preset": "morawietz_water", "functions": {"O": [], "H": []}}, "exactly one of"),
-    ({"functions": {"O": [{"kind": "G2", "neighbours": ["O"], "cutoff": 6.0, "eta": 0.1}]}}, "missing: H"),
-    ({"functions": {"O": [{"kind": "G4", "neighbours": ["O"], "cutoff": 6.0}],
-                    "H": [{"kind": "G2", "neighbours": ["H"], "cutoff": 6.0}]}}, "G4 takes 2 species"),
-    ({"functions": {"O": [{"kind": "G4", "neighbours": ["O", "H"], "cutoff": 6.0, "lam": 0.5}],
-                    "H": [{"kind": "G2", "neighbours": ["H"], "cutoff": 6.0}]}}, "lam = +1 or -1"),
-    ({"functions": {"O": [{"kind": "G7", "neighbours": ["O"], "cutoff": 6.0}], "H": []}}, "descriptor.functions.O[0].kind"),
-    ({"preset": "morawietz"}, "descriptor.preset"),
-])
+@pytest.mark.parametrize(
+    "descriptor, fragment",
+    [
+        ({}, "exactly one of 'preset' or 'functions'"),
+        ({"preset": "morawietz_water", "functions": {"O": [], "H": []}}, "exactly one of"),
+        ({"functions": {"O": [{"kind": "G2", "neighbours": ["O"], "cutoff": 6.0, "eta": 0.1}]}}, "missing: H"),
+        (
+            {"functions": {"O": [{"kind": "G4", "neighbours": ["O"], "cutoff": 6.0}], "H": [{"kind": "G2", "neighbours": ["H"], "cutoff": 6.0}]}},
+            "G4 takes 2 species",
+        ),
+        (
+            {
+                "functions": {
+                    "O": [{"kind": "G4", "neighbours": ["O", "H"], "cutoff": 6.0, "lam": 0.5}],
+                    "H": [{"kind": "G2", "neighbours": ["H"], "cutoff": 6.0}],
+                }
+            },
+            "lam = +1 or -1",
+        ),
+        ({"functions": {"O": [{"kind": "G7", "neighbours": ["O"], "cutoff": 6.0}], "H": []}}, "descriptor.functions.O[0].kind"),
+        ({"preset": "morawietz"}, "descriptor.preset"),
+    ],
+)
 def test_behler_config_errors_name_the_key(descriptor, fragment):
     from trainer.config import ConfigError
 
@@ -156,8 +172,7 @@ def test_chebyshev_keys_reject_behler_entries():
     from trainer.config import ConfigError, config_from_dict
 
     with pytest.raises(ConfigError, match="belong to type behler2011"):
-        config_from_dict({"data": {"train": ["x"], "reference_energies": REFS},
-                          "descriptor": {"preset": "morawietz_water"}})
+        config_from_dict({"data": {"train": ["x"], "reference_energies": REFS}, "descriptor": {"preset": "morawietz_water"}})
 
 
 def test_training_with_the_preset_in_every_mode(tmp_path):
@@ -174,11 +189,19 @@ def test_training_with_the_preset_in_every_mode(tmp_path):
     data = tmp_path / "water.extxyz"
     ase.io.write(data, frames)
     for mode in ("energy", "taylor", "forces"):
-        summary = Run(config_from_dict({
-            "output": str(tmp_path / mode), "seed": 2,
-            "data": {"train": [str(data)], "test_fraction": 0.25, "reference_energies": REFS},
-            "descriptor": {"type": "behler2011", "preset": "morawietz_water"}, "network": {"hidden": [4, 4]},
-            "training": {"mode": mode, "epochs": 3, "checkpoint_every": 3, "force_metrics_every": 3},
-            "taylor": {"strategy": "random", "delta": 0.008, "multiple": 2}}), progress=False).run()
+        summary = Run(
+            config_from_dict(
+                {
+                    "output": str(tmp_path / mode),
+                    "seed": 2,
+                    "data": {"train": [str(data)], "test_fraction": 0.25, "reference_energies": REFS},
+                    "descriptor": {"type": "behler2011", "preset": "morawietz_water"},
+                    "network": {"hidden": [4, 4]},
+                    "training": {"mode": mode, "epochs": 3, "checkpoint_every": 3, "force_metrics_every": 3},
+                    "taylor": {"strategy": "random", "delta": 0.008, "multiple": 2},
+                }
+            ),
+            progress=False,
+        ).run()
         assert summary["epochs"] == 3 and np.isfinite(summary["test"]["force_mae"])
     assert read_potential(tmp_path / "forces" / "potential" / "H.nn.ascii").setup.nsf == 27

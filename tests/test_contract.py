@@ -32,8 +32,16 @@ def test_every_boundary_has_the_contract_dtypes(make):
     check(edge_index=g.edge_index, shifts=g.shifts)
     graph = to_graph(s, ["Ti", "O"], 6.5)
     b = collate([graph, graph])
-    check(species=b.species, edge_index=b.edge_index, shifts=b.shifts, edge_cell=b.edge_cell,
-          positions=b.positions, structure_of_atom=b.structure_of_atom, natoms=b.natoms, energy=b.energy)
+    check(
+        species=b.species,
+        edge_index=b.edge_index,
+        shifts=b.shifts,
+        edge_cell=b.edge_cell,
+        positions=b.positions,
+        structure_of_atom=b.structure_of_atom,
+        natoms=b.natoms,
+        energy=b.energy,
+    )
     check(edge_vec=b.edge_vectors())
 
     class Model:

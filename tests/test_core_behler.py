@@ -46,14 +46,45 @@ def write_behler(path, species, seed):
     param = [v for f in FUNCTIONS for v in f[1:5]]
     env = [v for f in FUNCTIONS for v in f[5:7]]
     avg = rng.uniform(0.5, 3.0, nsf)
-    sq = avg ** 2 + rng.uniform(0.5, 4.0, nsf)
-    lines = ["3", str(max(nodes)), str(len(weights)), str(nsf + 1 + 7 + 1), _fmt(nodes, "{:d}"), "1 0",
-             f"0 {(nsf + 1) * 6} {len(weights)}", f"0 {nsf + 1} {nsf + 8}", _fmt(weights),
-             "Behler_test", species, "2", " ".join(SPECIES), "0.5", "6.0", "Behler2011", str(nsf), "4",
-             _fmt([f[0] for f in FUNCTIONS], "{:d}"), _fmt(param), _fmt(env, "{:d}"), "10",
-             _fmt(avg - 1), _fmt(avg + 1), _fmt(avg), _fmt(sq),
-             "test.train", "T", "0.8", "-5.0", "2", " ".join(SPECIES), "-1600.0 -430.0", "100", "10",
-             "-6.0 -4.0 -5.0"]
+    sq = avg**2 + rng.uniform(0.5, 4.0, nsf)
+    lines = [
+        "3",
+        str(max(nodes)),
+        str(len(weights)),
+        str(nsf + 1 + 7 + 1),
+        _fmt(nodes, "{:d}"),
+        "1 0",
+        f"0 {(nsf + 1) * 6} {len(weights)}",
+        f"0 {nsf + 1} {nsf + 8}",
+        _fmt(weights),
+        "Behler_test",
+        species,
+        "2",
+        " ".join(SPECIES),
+        "0.5",
+        "6.0",
+        "Behler2011",
+        str(nsf),
+        "4",
+        _fmt([f[0] for f in FUNCTIONS], "{:d}"),
+        _fmt(param),
+        _fmt(env, "{:d}"),
+        "10",
+        _fmt(avg - 1),
+        _fmt(avg + 1),
+        _fmt(avg),
+        _fmt(sq),
+        "test.train",
+        "T",
+        "0.8",
+        "-5.0",
+        "2",
+        " ".join(SPECIES),
+        "-1600.0 -430.0",
+        "100",
+        "10",
+        "-6.0 -4.0 -5.0",
+    ]
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -97,8 +128,20 @@ def test_behler_forces_and_virial_finite_differences(lib, behler_files):
 def test_behler_matches_python_predict(lib, behler_files, tmp_path):
     atoms, species = _atoms()
     e, _, f, _ = Handle(lib, behler_files).compute(atoms.positions, species, atoms.cell.array)
-    cmd = [sys.executable, "-m", "export", "predict", "--potential", *map(str, behler_files),
-           "--structures", str(structure(2)), "--forces", "--json", "--backend", "torch"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "export",
+        "predict",
+        "--potential",
+        *map(str, behler_files),
+        "--structures",
+        str(structure(2)),
+        "--forces",
+        "--json",
+        "--backend",
+        "torch",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     ref = json.loads(proc.stdout)[0]

@@ -64,8 +64,7 @@ def test_chebyshev_gradcheck_and_gradgradcheck(legacy):
 def test_behler_gradcheck_and_gradgradcheck():
     centre, species, vec = _random_environment(2, seed=3)
     kinds = [1, 2, 3, 4, 5, 4]
-    params = [[3.0, 0, 0, 0], [3.0, 1.0, 0.5, 0], [3.0, 1.3, 0, 0], [3.0, 1.0, 2.0, 0.1], [3.0, -1.0, 1.0, 0.2],
-              [3.0, 1.0, 1.0, 0.05]]
+    params = [[3.0, 0, 0, 0], [3.0, 1.0, 0.5, 0], [3.0, 1.3, 0, 0], [3.0, 1.0, 2.0, 0.1], [3.0, -1.0, 1.0, 0.2], [3.0, 1.0, 1.0, 0.05]]
     env = [[1, 0], [2, 0], [1, 0], [1, 2], [2, 2], [1, 1]]
     d = BehlerDescriptor(kinds, params, env, [0, 1])
     vec.requires_grad_(True)

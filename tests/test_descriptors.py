@@ -104,8 +104,7 @@ def test_behler_matches_brute_force_and_output_order():
     # file order deliberately mixed; ænet output order groups by neighbour type (§4.5)
     kinds = [4, 2, 1, 5, 3, 2, 4]
     env = [[1, 2], [2, 0], [1, 0], [2, 2], [1, 0], [1, 0], [1, 1]]
-    params = [[3.5, 1, 2, 0.1], [3.5, 1.0, 0.4, 0], [3.0, 0, 0, 0], [3.0, -1, 1, 0.05], [3.5, 1.7, 0, 0],
-              [3.0, 2.0, 1.0, 0], [3.5, -1, 4, 0.02]]
+    params = [[3.5, 1, 2, 0.1], [3.5, 1.0, 0.4, 0], [3.0, 0, 0, 0], [3.0, -1, 1, 0.05], [3.5, 1.7, 0, 0], [3.0, 2.0, 1.0, 0], [3.5, -1, 4, 0.02]]
     order = output_order(kinds, env, 2)
     # type 1: G1 (2), G2 (5), G3 (4); angular (1,1): G4 (6); (1,2): G4 (0); type 2: G2 (1); (2,2): G5 (3)
     assert order == [2, 5, 4, 6, 0, 1, 3]

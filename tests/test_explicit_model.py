@@ -34,15 +34,20 @@ def _models(tmp_path):
     from trainer.convert import model_from_potentials
     from trainer.nnascii import read_potential
 
-    radial_only, _ = write_random_potential(tmp_path, {"radial_cutoff": 5.0, "radial_order": 6, "angular_cutoff": 3.0,
-                                                       "angular_order": -1}, {"hidden": [4, 3], "activation": "mtanh"})
-    twist, paths = write_random_potential(tmp_path, {"radial_cutoff": 5.5, "radial_order": 7, "angular_cutoff": 4.0,
-                                                     "angular_order": 5}, {"hidden": [5], "activation": "twist"})
+    radial_only, _ = write_random_potential(
+        tmp_path, {"radial_cutoff": 5.0, "radial_order": 6, "angular_cutoff": 3.0, "angular_order": -1}, {"hidden": [4, 3], "activation": "mtanh"}
+    )
+    twist, paths = write_random_potential(
+        tmp_path, {"radial_cutoff": 5.5, "radial_order": 7, "angular_cutoff": 4.0, "angular_order": 5}, {"hidden": [5], "activation": "twist"}
+    )
     # (the ænet TiO2 potential saturates under the legacy mapping: a random one is used for it)
-    return {"tio2": model_from_potentials([read_potential(p) for p in POTENTIAL]),
-            "legacy": model_from_potentials([read_potential(p) for p in paths], legacy_angular=True),
-            "lmnto": model_from_potentials([read_potential(p) for p in LMNTO_POTENTIAL]),
-            "radial_only_mtanh": radial_only, "twist": twist}
+    return {
+        "tio2": model_from_potentials([read_potential(p) for p in POTENTIAL]),
+        "legacy": model_from_potentials([read_potential(p) for p in paths], legacy_angular=True),
+        "lmnto": model_from_potentials([read_potential(p) for p in LMNTO_POTENTIAL]),
+        "radial_only_mtanh": radial_only,
+        "twist": twist,
+    }
 
 
 @pytest.mark.parametrize("name", ["tio2", "legacy", "lmnto", "radial_only_mtanh", "twist"])

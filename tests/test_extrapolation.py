@@ -61,8 +61,12 @@ def test_training_structures_are_inside_and_damaged_ones_outside(tmp_path):
     for name, atoms in (("squeezed", squeezed()), ("moved", one_outside())):
         ase.io.write(tmp_path / f"{name}.xsf", atoms, format="xsf")
         files.append(str(tmp_path / f"{name}.xsf"))
-    proc = subprocess.run([sys.executable, "-m", "export", "predict", "--json", "--potential", *map(str, POTENTIAL),
-                           "--structures", *files], cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "export", "predict", "--json", "--potential", *map(str, POTENTIAL), "--structures", *files],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
     entries = json.loads(proc.stdout)
     assert all(e["extrapolating_atoms"] == [] for e in entries[:3])  # structure-001..003: inside

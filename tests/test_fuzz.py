@@ -20,6 +20,7 @@ def test_fuzzed_inputs_are_refused_clearly_or_provably_harmless():
 
 def test_the_harness_sees_tracebacks_crashes_hangs_and_unclear_messages(tmp_path):
     """The classifier must be able to fail: each bad outcome is recognised as such."""
+
     def raises(argv):
         raise RuntimeError("boom")
 
@@ -32,11 +33,13 @@ def test_the_harness_sees_tracebacks_crashes_hangs_and_unclear_messages(tmp_path
 
     def vague(argv):
         import sys
+
         print("error: something\nwent wrong", file=sys.stderr)
         return 2
 
     def clear(argv):
         import sys
+
         print(f"error: {argv[0]}: line 3: expected a number, found 'x'", file=sys.stderr)
         return 2
 

@@ -16,8 +16,16 @@ import numpy as np
 import pytest
 
 from conftest_lammps import (
-    POTENTIAL, ROOT, lammps_header, nnascii_args, predict_out, read_dump, run_lammps, structure,
-    thermo_table, write_data,
+    POTENTIAL,
+    ROOT,
+    lammps_header,
+    nnascii_args,
+    predict_out,
+    read_dump,
+    run_lammps,
+    structure,
+    thermo_table,
+    write_data,
 )
 
 
@@ -36,8 +44,7 @@ def test_plugin_autoloads_without_plugin_command(tmp_path):
 @pytest.mark.parametrize("k", [1, 2, 3])
 def test_energy_matches_aenet_predict_out(tmp_path, k):
     _setup(tmp_path, k)
-    script = lammps_header("data.lmp", nnascii_args()) + (
-        "thermo_style custom step pe\nthermo_modify format float %.17g\nrun 0\n")
+    script = lammps_header("data.lmp", nnascii_args()) + ("thermo_style custom step pe\nthermo_modify format float %.17g\nrun 0\n")
     _, out = run_lammps(script, tmp_path)
     pe = thermo_table(out)[-1]["PotEng"]
     total = predict_out()[structure(k).name][1]
@@ -46,8 +53,20 @@ def test_energy_matches_aenet_predict_out(tmp_path, k):
 
 def test_forces_match_python_predict(tmp_path):
     files = [structure(k) for k in (1, 2, 3)]
-    cmd = [sys.executable, "-m", "export", "predict", "--potential", *map(str, POTENTIAL),
-           "--structures", *map(str, files), "--forces", "--json", "--backend", "torch"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "export",
+        "predict",
+        "--potential",
+        *map(str, POTENTIAL),
+        "--structures",
+        *map(str, files),
+        "--forces",
+        "--json",
+        "--backend",
+        "torch",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     reference = json.loads(proc.stdout)
@@ -55,8 +74,7 @@ def test_forces_match_python_predict(tmp_path):
         work = tmp_path / f"s{k}"
         work.mkdir()
         _, prism = _setup(work, k)
-        script = lammps_header("data.lmp", nnascii_args()) + (
-            "dump d all custom 1 f.dump id fx fy fz\ndump_modify d sort id format float %.17g\nrun 0\n")
+        script = lammps_header("data.lmp", nnascii_args()) + ("dump d all custom 1 f.dump id fx fy fz\ndump_modify d sort id format float %.17g\nrun 0\n")
         run_lammps(script, work)
         d = read_dump(work / "f.dump")
         f_lmp = np.column_stack([d["fx"], d["fy"], d["fz"]])
@@ -67,9 +85,8 @@ def test_forces_match_python_predict(tmp_path):
 def test_fix_numdiff_forces(tmp_path):
     _setup(tmp_path, 2)  # non-orthogonal cell
     script = lammps_header("data.lmp", nnascii_args()) + (
-        "fix nd all numdiff 1 1e-4\nthermo 1\n"
-        "dump d all custom 1 f.dump id fx fy fz f_nd[1] f_nd[2] f_nd[3]\n"
-        "dump_modify d sort id format float %.17g\nrun 0\n")
+        "fix nd all numdiff 1 1e-4\nthermo 1\ndump d all custom 1 f.dump id fx fy fz f_nd[1] f_nd[2] f_nd[3]\ndump_modify d sort id format float %.17g\nrun 0\n"
+    )
     run_lammps(script, tmp_path)
     d = read_dump(tmp_path / "f.dump")
     analytic = np.column_stack([d["fx"], d["fy"], d["fz"]])
@@ -85,7 +102,8 @@ def test_fix_numdiff_virial(tmp_path):
         "fix ndv all numdiff/virial 1 1e-5\nthermo 1\n"
         "thermo_style custom step c_pv[1] c_pv[2] c_pv[3] c_pv[4] c_pv[5] c_pv[6] "
         "f_ndv[1] f_ndv[2] f_ndv[3] f_ndv[4] f_ndv[5] f_ndv[6]\n"
-        "thermo_modify format float %.17g\nrun 0\n")
+        "thermo_modify format float %.17g\nrun 0\n"
+    )
     _, out = run_lammps(script, tmp_path)
     row = thermo_table(out)[-1]
     analytic = np.array([row[f"c_pv[{c}]"] for c in (1, 2, 3, 4, 5, 6)])  # xx yy zz xy xz yz
@@ -105,7 +123,8 @@ def test_per_atom_energy_and_virial_sum_to_globals(tmp_path):
         "variable v equal vol\n"
         "thermo_style custom step pe c_esum v_v c_pv[1] c_pv[2] c_pv[3] c_pv[4] c_pv[5] c_pv[6] "
         "c_ssum[1] c_ssum[2] c_ssum[3] c_ssum[4] c_ssum[5] c_ssum[6]\n"
-        "thermo_modify format float %.17g\nrun 0\n")
+        "thermo_modify format float %.17g\nrun 0\n"
+    )
     _, out = run_lammps(script, tmp_path)
     row = thermo_table(out)[-1]
     assert abs(row["PotEng"] - row["c_esum"]) <= 1e-8
@@ -115,7 +134,9 @@ def test_per_atom_energy_and_virial_sum_to_globals(tmp_path):
 
 
 def _md_script(dump: str) -> str:
-    return lammps_header("data.lmp", nnascii_args()) + f"""velocity all create 600.0 4928459 mom yes rot yes dist gaussian
+    return (
+        lammps_header("data.lmp", nnascii_args())
+        + f"""velocity all create 600.0 4928459 mom yes rot yes dist gaussian
 fix integrate all nve
 timestep 0.001
 thermo 20
@@ -125,6 +146,7 @@ dump d all custom 200 {dump} id x y z fx fy fz
 dump_modify d sort id format float %.17g
 run 200
 """
+    )
 
 
 def test_mpi_two_ranks_reproduce_one_rank(tmp_path):
@@ -150,6 +172,7 @@ def test_mpi_two_ranks_reproduce_one_rank(tmp_path):
 
 # ----------------------------------------------------------------- error paths
 
+
 def _error(tmp_path, script: str) -> str:
     code, out = run_lammps(script, tmp_path, check=False)
     assert "ERROR" in out, out[-3000:]
@@ -158,8 +181,7 @@ def _error(tmp_path, script: str) -> str:
 
 def test_error_missing_file(tmp_path):
     _setup(tmp_path)
-    out = _error(tmp_path, lammps_header("data.lmp", f"{tmp_path}/missing/Ti.nn.ascii {POTENTIAL[1]} Ti O")
-                 + "run 0\n")
+    out = _error(tmp_path, lammps_header("data.lmp", f"{tmp_path}/missing/Ti.nn.ascii {POTENTIAL[1]} Ti O") + "run 0\n")
     assert "missing/Ti.nn.ascii: cannot open potential file" in out
 
 
@@ -169,8 +191,7 @@ def test_error_truncated_file(tmp_path):
     (tmp_path / "Ti.nn.ascii").write_text("".join(lines[:22]))
     out = _error(tmp_path, lammps_header("data.lmp", f"{tmp_path}/Ti.nn.ascii {POTENTIAL[1]} Ti O") + "run 0\n")
     # the file ends right after neval: both readers (C++ here, Python in predict --backend torch) say so at S12
-    assert ("Ti.nn.ascii: record S12 sfenv (line 21): expected 112 integers, neval and the statistics, found end of "
-            "file (truncated)") in out
+    assert ("Ti.nn.ascii: record S12 sfenv (line 21): expected 112 integers, neval and the statistics, found end of file (truncated)") in out
 
 
 def test_error_species_without_potential(tmp_path):
@@ -230,10 +251,13 @@ def test_null_type_is_ignored_under_hybrid(tmp_path):
     write_data(with_he, he_dir / "data.lmp", species=["Ti", "O", "He"])
     tail = "thermo_style custom step pe\nthermo_modify format float %.17g\nrun 0\n"
     _, ref = run_lammps(lammps_header("data.lmp", nnascii_args()) + tail, ref_dir)
-    script = lammps_header("data.lmp", "").replace(
-        "pair_style taylorann\npair_coeff * * \n",
-        f"pair_style hybrid taylorann zero 6.5\npair_coeff * * taylorann {nnascii_args()} NULL\n"
-        "pair_coeff * 3 zero\n") + tail
+    script = (
+        lammps_header("data.lmp", "").replace(
+            "pair_style taylorann\npair_coeff * * \n",
+            f"pair_style hybrid taylorann zero 6.5\npair_coeff * * taylorann {nnascii_args()} NULL\npair_coeff * 3 zero\n",
+        )
+        + tail
+    )
     _, out = run_lammps(script, he_dir)
     assert abs(_pe(out) - _pe(ref)) <= 1e-8
 

@@ -32,7 +32,7 @@ class EmbeddedPairModel(torch.nn.Module):
         fc = 0.5 * (torch.cos(math.pi * r / self.cutoff) + 1.0) * (r < self.cutoff).to(r.dtype)
         si = species[edge_index[0]]
         sj = species[edge_index[1]]
-        pair = self.eps[si, sj] * torch.exp(-(r - 2.0) ** 2) * fc
+        pair = self.eps[si, sj] * torch.exp(-((r - 2.0) ** 2)) * fc
         n = species.shape[0]
         e = self.ref[species].clone()
         e = e.index_add(0, edge_index[0], pair)
@@ -42,10 +42,18 @@ class EmbeddedPairModel(torch.nn.Module):
 
 def save_model(path, model=None, meta=None):
     model = torch.jit.script(model or EmbeddedPairModel())
-    meta = meta if meta is not None else {
-        "format_version": 1, "species": ["Ti", "O"], "cutoff": RC, "units": "metal",
-        "descriptor": {"type": "test pair + embedding"},
-        "reference_energies": {"Ti": -1604.6, "O": -432.5}}
+    meta = (
+        meta
+        if meta is not None
+        else {
+            "format_version": 1,
+            "species": ["Ti", "O"],
+            "cutoff": RC,
+            "units": "metal",
+            "descriptor": {"type": "test pair + embedding"},
+            "reference_energies": {"Ti": -1604.6, "O": -432.5},
+        }
+    )
     extra = {"taylorann.json": json.dumps(meta)} if meta else {}
     torch.jit.save(model, str(path), _extra_files=extra)
     return path
@@ -66,9 +74,14 @@ def reference_energy_forces(atoms):
 
 
 def _forces_and_pe(work, pair_coeff, extra=""):
-    script = lammps_header("data.lmp", pair_coeff) + extra + (
-        "thermo_style custom step pe press\nthermo_modify format float %.17g\n"
-        "dump d all custom 1 f.dump id fx fy fz\ndump_modify d sort id format float %.17g\nrun 0\n")
+    script = (
+        lammps_header("data.lmp", pair_coeff)
+        + extra
+        + (
+            "thermo_style custom step pe press\nthermo_modify format float %.17g\n"
+            "dump d all custom 1 f.dump id fx fy fz\ndump_modify d sort id format float %.17g\nrun 0\n"
+        )
+    )
     _, out = run_lammps(script, work)
     d = read_dump(work / "f.dump")
     return thermo_table(out)[-1], np.column_stack([d["fx"], d["fy"], d["fz"]])
@@ -88,9 +101,8 @@ def test_handmade_model_fix_numdiff(tmp_path):
     write_data(ase.io.read(structure(2)), tmp_path / "data.lmp")
     save_model(tmp_path / "model.pt")
     script = lammps_header("data.lmp", f"{tmp_path}/model.pt Ti O") + (
-        "fix nd all numdiff 1 1e-4\nthermo 1\n"
-        "dump d all custom 1 f.dump id fx fy fz f_nd[1] f_nd[2] f_nd[3]\n"
-        "dump_modify d sort id format float %.17g\nrun 0\n")
+        "fix nd all numdiff 1 1e-4\nthermo 1\ndump d all custom 1 f.dump id fx fy fz f_nd[1] f_nd[2] f_nd[3]\ndump_modify d sort id format float %.17g\nrun 0\n"
+    )
     run_lammps(script, tmp_path)
     d = read_dump(tmp_path / "f.dump")
     diff = [np.abs(d[f"f{c}"] - d[f"f_nd[{k}]"]).max() for k, c in enumerate("xyz", 1)]
@@ -124,16 +136,14 @@ def test_error_model_without_metadata(tmp_path):
 
 def test_error_model_wrong_units_and_species(tmp_path):
     write_data(ase.io.read(structure(1)), tmp_path / "data.lmp")
-    meta = {"format_version": 1, "species": ["Ti", "O"], "cutoff": RC, "units": "real",
-            "reference_energies": {"Ti": 0.0, "O": 0.0}}
+    meta = {"format_version": 1, "species": ["Ti", "O"], "cutoff": RC, "units": "real", "reference_energies": {"Ti": 0.0, "O": 0.0}}
     save_model(tmp_path / "real.pt", meta=meta)
     _, out = run_lammps(lammps_header("data.lmp", f"{tmp_path}/real.pt Ti O") + "run 0\n", tmp_path, check=False)
     assert "real.pt: extra file taylorann.json: key 'units' must be \"metal\"" in out
     save_model(tmp_path / "model.pt")
     _, out = run_lammps(lammps_header("data.lmp", f"{tmp_path}/model.pt Ti Li") + "run 0\n", tmp_path, check=False)
     assert "species 'Li' of atom type 2 has no potential" in out
-    _, out = run_lammps(lammps_header("data.lmp", f"{tmp_path}/model.pt {POTENTIAL[1]} Ti O") + "run 0\n",
-                        tmp_path, check=False)
+    _, out = run_lammps(lammps_header("data.lmp", f"{tmp_path}/model.pt {POTENTIAL[1]} Ti O") + "run 0\n", tmp_path, check=False)
     assert "a TorchScript model holds all species; give it alone" in out
 
 

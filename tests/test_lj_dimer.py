@@ -9,8 +9,7 @@ from conftest import ROOT
 
 
 def test_lj_dimer_example(tmp_path):
-    proc = subprocess.run([sys.executable, "examples/lj_dimer/run.py", "--out", str(tmp_path)], cwd=ROOT,
-                          capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "examples/lj_dimer/run.py", "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     results = json.loads((tmp_path / "results.json").read_text())
     assert results["r0_true"] == 1.54

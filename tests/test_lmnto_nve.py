@@ -29,8 +29,9 @@ def test_shipped_potential_files_exist():
 
 
 def test_nve_drift_of_shipped_taylor_potential(tmp_path):
-    proc = subprocess.run([sys.executable, "examples/lmnto/nve.py", "--ps", "3", "--equilibration", "0.5",
-                           "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "examples/lmnto/nve.py", "--ps", "3", "--equilibration", "0.5", "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     result = json.loads((tmp_path / "nve.json").read_text())
     assert result["natoms"] == 224 and result["timestep_fs"] == 1.0 and result["steps"] == 3000

@@ -50,11 +50,12 @@ def models(tmp_path_factory):
     from trainer.nnascii import read_potential
 
     d = tmp_path_factory.mktemp("rand")
-    radial_only, _ = write_random_potential(d, {"radial_cutoff": 5.0, "radial_order": 8, "angular_cutoff": 3.0,
-                                                "angular_order": -1}, {"hidden": [4]})
-    return {"aenet_tio2": model_from_potentials([read_potential(p) for p in POTENTIAL]),
-            "aenet_tio2_legacy": model_from_potentials([read_potential(p) for p in POTENTIAL], legacy_angular=True),
-            "radial_only": radial_only}
+    radial_only, _ = write_random_potential(d, {"radial_cutoff": 5.0, "radial_order": 8, "angular_cutoff": 3.0, "angular_order": -1}, {"hidden": [4]})
+    return {
+        "aenet_tio2": model_from_potentials([read_potential(p) for p in POTENTIAL]),
+        "aenet_tio2_legacy": model_from_potentials([read_potential(p) for p in POTENTIAL], legacy_angular=True),
+        "radial_only": radial_only,
+    }
 
 
 @pytest.mark.parametrize("name", ["aenet_tio2", "aenet_tio2_legacy", "radial_only"])
@@ -64,8 +65,7 @@ def test_native_descriptors_equal_torch(models, structures, name):
     from trainer.convert import potentials_from_model
 
     pots = potentials_from_model(model)
-    h = NativeHandle.from_texts([p.species for p in pots], [p.text() for p in pots],
-                                legacy_angular=name.endswith("legacy"))
+    h = NativeHandle.from_texts([p.species for p in pots], [p.text() for p in pots], legacy_angular=name.endswith("legacy"))
     for s in structures:
         ref = _torch_descriptors(model, s)
         got = h.features(s).G
@@ -142,10 +142,12 @@ def test_threads_give_identical_features(models, structures):
 
 def test_generic_and_avx2_copies_agree(structures):
     """Both compiled copies of the evaluator (plain x86-64 and x86-64-v3), forced in turn."""
-    code = ("import json, sys; from trainer.native import NativeHandle; from trainer.readers import read_structures; "
-            f"h = NativeHandle.from_files({[str(p) for p in POTENTIAL]!r}); "
-            f"s = read_structures({str(TIO2 / 'structure-002.xsf')!r})[0]; e, ea, f, w = h.compute(s); "
-            "print(json.dumps({'backend': h.backend, 'G': h.features(s).G.tolist(), 'f': f.tolist(), 'e': e}))")
+    code = (
+        "import json, sys; from trainer.native import NativeHandle; from trainer.readers import read_structures; "
+        f"h = NativeHandle.from_files({[str(p) for p in POTENTIAL]!r}); "
+        f"s = read_structures({str(TIO2 / 'structure-002.xsf')!r})[0]; e, ea, f, w = h.compute(s); "
+        "print(json.dumps({'backend': h.backend, 'G': h.features(s).G.tolist(), 'f': f.tolist(), 'e': e}))"
+    )
     runs = {}
     for isa in ("generic", ""):
         env = dict(os.environ, TAYLORANN_ISA=isa, PYTHONPATH=str(ROOT))
@@ -168,15 +170,13 @@ def test_cached_jacobian_forces_and_loss_gradient_equal_autograd(tmp_path, struc
     from trainer.contract import collate, to_graph
     from trainer.featurize import energies_and_forces, force_data, model_handles
 
-    model, _ = write_random_potential(tmp_path, {"radial_cutoff": 6.0, "radial_order": 10, "angular_cutoff": 4.0,
-                                                 "angular_order": 4}, {"hidden": [6, 5]})
+    model, _ = write_random_potential(tmp_path, {"radial_cutoff": 6.0, "radial_order": 10, "angular_cutoff": 4.0, "angular_order": 4}, {"hidden": [6, 5]})
     data = force_data(model, structures, model_handles(model))
     energies, forces = energies_and_forces(model, data, create_graph=True)
     loss_new = sum((f**2).sum() for f in forces) + (energies**2).sum() * 1e-6
     grads_new = torch.autograd.grad(loss_new, list(model.parameters()))
     ordered = [structures[k] for k in data.order]
-    ref_e, ref_f = batch_energies_and_forces(model, collate([to_graph(s, model.species, model.cutoff)
-                                                             for s in ordered]), create_graph=True)
+    ref_e, ref_f = batch_energies_and_forces(model, collate([to_graph(s, model.species, model.cutoff) for s in ordered]), create_graph=True)
     np.testing.assert_allclose(energies.detach().numpy(), ref_e.detach().numpy(), rtol=1e-13, atol=0)
     flat = torch.cat([f.reshape(-1) for f in forces])
     assert float((flat - ref_f.reshape(-1)).abs().max()) <= 1e-11
@@ -194,12 +194,14 @@ def test_training_on_native_features_equals_torch_features(tmp_path, monkeypatch
     from trainer.config import config_from_dict
 
     def raw(out):
-        return {"output": str(out), "seed": 3,
-                "data": {"train": [str(TIO2 / "structure-0[0-4]*.xsf")], "test_fraction": 0.2,
-                         "reference_energies": {"Ti": -1604.604515075, "O": -432.503149303}},
-                "descriptor": {"radial_cutoff": 6.0, "radial_order": 8, "angular_cutoff": 3.5, "angular_order": 3},
-                "network": {"hidden": [5, 5]},
-                "training": {"mode": "energy", "epochs": 10, "checkpoint_every": 10, "force_metrics_every": 10}}
+        return {
+            "output": str(out),
+            "seed": 3,
+            "data": {"train": [str(TIO2 / "structure-0[0-4]*.xsf")], "test_fraction": 0.2, "reference_energies": {"Ti": -1604.604515075, "O": -432.503149303}},
+            "descriptor": {"radial_cutoff": 6.0, "radial_order": 8, "angular_cutoff": 3.5, "angular_order": 3},
+            "network": {"hidden": [5, 5]},
+            "training": {"mode": "energy", "epochs": 10, "checkpoint_every": 10, "force_metrics_every": 10},
+        }
 
     native = loop.Run(config_from_dict(raw(tmp_path / "native")), progress=False)
     native.run()

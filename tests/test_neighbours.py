@@ -12,8 +12,7 @@ def _pairs(structure, graph):
     d = structure.positions[graph.edge_index[1]] - structure.positions[graph.edge_index[0]]
     if structure.periodic:
         d = d + graph.shifts @ structure.cell
-    return sorted(zip(graph.edge_index[0].tolist(), graph.edge_index[1].tolist(),
-                      np.round(np.linalg.norm(d, axis=1), 9).tolist()))
+    return sorted(zip(graph.edge_index[0].tolist(), graph.edge_index[1].tolist(), np.round(np.linalg.norm(d, axis=1), 9).tolist()))
 
 
 @pytest.mark.parametrize("cell_scale", [1.0, 0.35])  # 0.35: cell much smaller than twice the cut-off

@@ -28,8 +28,9 @@ def test_activation_matches_spec_and_its_derivative_is_exact(code):
 
 
 def _random_potential(tmp_path, activation):
-    return write_random_potential(tmp_path, {"radial_cutoff": 5.0, "radial_order": 8, "angular_cutoff": 3.5,
-                                             "angular_order": 3}, {"hidden": [7, 4], "activation": activation})
+    return write_random_potential(
+        tmp_path, {"radial_cutoff": 5.0, "radial_order": 8, "angular_cutoff": 3.5, "angular_order": 3}, {"hidden": [7, 4], "activation": activation}
+    )
 
 
 @pytest.mark.parametrize("activation", sorted(ACTIVATION_CODES))
@@ -56,10 +57,18 @@ def test_python_and_cpp_agree_for_every_activation(tmp_path, activation, tio2_st
     energy = ctypes.c_double()
     forces = np.zeros_like(x)
     DP = ctypes.POINTER(ctypes.c_double)
-    status = lib.taylorann_compute_periodic(handle, len(x), x.ctypes.data_as(DP),
-                                            species.ctypes.data_as(ctypes.POINTER(ctypes.c_int)),
-                                            cell.ctypes.data_as(DP), None, ctypes.byref(energy), None,
-                                            forces.ctypes.data_as(DP), None)
+    status = lib.taylorann_compute_periodic(
+        handle,
+        len(x),
+        x.ctypes.data_as(DP),
+        species.ctypes.data_as(ctypes.POINTER(ctypes.c_int)),
+        cell.ctypes.data_as(DP),
+        None,
+        ctypes.byref(energy),
+        None,
+        forces.ctypes.data_as(DP),
+        None,
+    )
     lib.taylorann_destroy.restype = None
     lib.taylorann_destroy(handle)
     assert status == 0

@@ -12,8 +12,17 @@ from trainer.errors import InputFileError
 
 
 def _arrays(p):
-    return [p.network.weights, p.setup.sfparam, p.setup.sfenv, p.setup.sfval_avg, p.setup.sfval_cov,
-            p.setup.sfval_min, p.setup.sfval_max, p.trainset.e_atom, p.trainset.e_stats]
+    return [
+        p.network.weights,
+        p.setup.sfparam,
+        p.setup.sfenv,
+        p.setup.sfval_avg,
+        p.setup.sfval_cov,
+        p.setup.sfval_min,
+        p.setup.sfval_max,
+        p.trainset.e_atom,
+        p.trainset.e_stats,
+    ]
 
 
 def _same(a, b):
@@ -36,7 +45,7 @@ def test_write_read_is_bit_exact(tmp_path, path):
 
 
 def _wrap(values, per_line, fmt):
-    return "\n".join(" ".join(fmt(v) for v in values[k:k + per_line]) for k in range(0, len(values), per_line))
+    return "\n".join(" ".join(fmt(v) for v in values[k : k + per_line]) for k in range(0, len(values), per_line))
 
 
 def dialect_f(p) -> str:
@@ -45,14 +54,44 @@ def dialect_f(p) -> str:
     r = lambda v: f"{v:24.17E}"
     i = lambda v: f"{int(v):12d}"
     iw, iv = n.offsets()
-    lines = [i(n.nlayers), i(max(n.nnodes)), i(iw[-1]), i(iv[-1] + 1), _wrap(n.nnodes, 4, i), _wrap(n.activations, 4, i),
-             _wrap(iw, 4, i), _wrap(iv, 4, i), _wrap(list(n.weights), 4, r),
-             s.description, s.atomtype, i(len(s.envtypes)), "\n".join(f"{e:2s}" for e in s.envtypes), r(s.rc_min),
-             r(s.rc_max), s.sftype, i(s.nsf), i(4), _wrap(list(s.sf), 4, i), _wrap(list(s.sfparam.T.reshape(-1)), 4, r),
-             _wrap(list(s.sfenv.T.reshape(-1)), 4, i), i(s.neval), _wrap(list(s.sfval_min), 4, r),
-             _wrap(list(s.sfval_max), 4, r), _wrap(list(s.sfval_avg), 4, r), _wrap(list(s.sfval_cov), 4, r),
-             t.file, ".true.", r(t.scale), r(t.shift), i(len(t.typenames)), "\n".join(t.typenames),
-             _wrap(list(t.e_atom), 4, r), i(t.natomtot), i(t.nstrucs), _wrap(list(t.e_stats), 4, r)]
+    lines = [
+        i(n.nlayers),
+        i(max(n.nnodes)),
+        i(iw[-1]),
+        i(iv[-1] + 1),
+        _wrap(n.nnodes, 4, i),
+        _wrap(n.activations, 4, i),
+        _wrap(iw, 4, i),
+        _wrap(iv, 4, i),
+        _wrap(list(n.weights), 4, r),
+        s.description,
+        s.atomtype,
+        i(len(s.envtypes)),
+        "\n".join(f"{e:2s}" for e in s.envtypes),
+        r(s.rc_min),
+        r(s.rc_max),
+        s.sftype,
+        i(s.nsf),
+        i(4),
+        _wrap(list(s.sf), 4, i),
+        _wrap(list(s.sfparam.T.reshape(-1)), 4, r),
+        _wrap(list(s.sfenv.T.reshape(-1)), 4, i),
+        i(s.neval),
+        _wrap(list(s.sfval_min), 4, r),
+        _wrap(list(s.sfval_max), 4, r),
+        _wrap(list(s.sfval_avg), 4, r),
+        _wrap(list(s.sfval_cov), 4, r),
+        t.file,
+        ".true.",
+        r(t.scale),
+        r(t.shift),
+        i(len(t.typenames)),
+        "\n".join(t.typenames),
+        _wrap(list(t.e_atom), 4, r),
+        i(t.natomtot),
+        i(t.nstrucs),
+        _wrap(list(t.e_stats), 4, r),
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -120,8 +159,12 @@ def test_corrupted_files_give_one_clear_error(tmp_path, case):
         read_potential(path)
     message = str(info.value)
     assert str(path) in message and fragment in message and "expected" in message
-    proc = subprocess.run([sys.executable, "-m", "export", "predict", "--potential", str(path), str(POTENTIAL[1]),
-                           "--structures", str(TIO2 / "structure-001.xsf")], cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "export", "predict", "--potential", str(path), str(POTENTIAL[1]), "--structures", str(TIO2 / "structure-001.xsf")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and proc.stderr.startswith("error: ") and str(path) in proc.stderr
 
@@ -129,6 +172,10 @@ def test_corrupted_files_give_one_clear_error(tmp_path, case):
 def test_missing_file_and_species_without_potential(tmp_path):
     with pytest.raises(InputFileError, match="open"):
         read_potential(tmp_path / "nope.nn.ascii")
-    proc = subprocess.run([sys.executable, "-m", "export", "predict", "--potential", str(POTENTIAL[0]),
-                           "--structures", str(TIO2 / "structure-001.xsf")], cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "export", "predict", "--potential", str(POTENTIAL[0]), "--structures", str(TIO2 / "structure-001.xsf")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "O" in proc.stderr

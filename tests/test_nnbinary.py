@@ -27,9 +27,24 @@ REFERENCE = json.loads((BINARY / "predict-x.json").read_text())
 
 
 def predict(potentials, structures, backend="native"):
-    proc = subprocess.run([sys.executable, "-m", "export", "predict", "--json", "--backend", backend, "--potential",
-                           *map(str, potentials), "--structures", *map(str, structures)], cwd=ROOT,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "export",
+            "predict",
+            "--json",
+            "--backend",
+            backend,
+            "--potential",
+            *map(str, potentials),
+            "--structures",
+            *map(str, structures),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
     return [r["energy"] for r in json.loads(proc.stdout)]
 
@@ -37,8 +52,8 @@ def predict(potentials, structures, backend="native"):
 def records(data: bytes) -> list[bytes]:
     out, pos = [], 0
     while pos < len(data):
-        (n,) = struct.unpack("<i", data[pos:pos + 4])
-        out.append(data[pos + 4:pos + 4 + n])
+        (n,) = struct.unpack("<i", data[pos : pos + 4])
+        out.append(data[pos + 4 : pos + 4 + n])
         pos += n + 8
     return out
 
@@ -70,8 +85,7 @@ def test_writing_reproduces_aenet_records():
 
 
 def test_export_nnbinary_round_trip_and_same_energies(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "export", "nnbinary", *map(str, POTENTIAL), "-o", str(tmp_path)],
-                          cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "export", "nnbinary", *map(str, POTENTIAL), "-o", str(tmp_path)], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     written = [tmp_path / "Ti.nn", tmp_path / "O.nn"]
     for ascii_path, binary_path in zip(POTENTIAL, written):
@@ -79,8 +93,7 @@ def test_export_nnbinary_round_trip_and_same_energies(tmp_path):
     structures = sorted(TIO2.glob("structure-00*.xsf"))
     assert np.max(np.abs(np.array(predict(written, structures)) - predict(POTENTIAL, structures))) < 1e-9
     back = tmp_path / "ascii"
-    proc = subprocess.run([sys.executable, "-m", "export", "nnascii", *map(str, written), "-o", str(back)], cwd=ROOT,
-                          capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "export", "nnascii", *map(str, written), "-o", str(back)], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert (back / "O.nn.ascii").read_text() == read_potential(POTENTIAL[1]).text()
 
@@ -100,12 +113,15 @@ def _damaged(tmp_path, data: bytes):
     return path
 
 
-@pytest.mark.parametrize("case, fragment", [
-    ("truncated", "Fortran record 36 (T10 E_min E_max E_av): expected a record framed by equal 4-byte lengths"),
-    ("record missing", "Fortran record 36 (T10 E_min E_max E_av): expected 36 records"),
-    ("wrong record size", "Fortran record 3 (N3 Wsize): expected a whole number of 4-byte values, found 3 bytes"),
-    ("inconsistent Wsize", "record N3 Wsize (Fortran record 3)"),
-])
+@pytest.mark.parametrize(
+    "case, fragment",
+    [
+        ("truncated", "Fortran record 36 (T10 E_min E_max E_av): expected a record framed by equal 4-byte lengths"),
+        ("record missing", "Fortran record 36 (T10 E_min E_max E_av): expected 36 records"),
+        ("wrong record size", "Fortran record 3 (N3 Wsize): expected a whole number of 4-byte values, found 3 bytes"),
+        ("inconsistent Wsize", "record N3 Wsize (Fortran record 3)"),
+    ],
+)
 @pytest.mark.parametrize("backend", ["native", "torch"])
 def test_damaged_binary_files_name_the_fortran_record(tmp_path, case, fragment, backend):
     data = AENET_FILES[0].read_bytes()
@@ -123,9 +139,24 @@ def test_damaged_binary_files_name_the_fortran_record(tmp_path, case, fragment, 
     if backend == "torch":
         with pytest.raises(InputFileError, match="Fortran record"):
             read_potential(path)
-    proc = subprocess.run([sys.executable, "-m", "export", "predict", "--backend", backend, "--potential", str(path),
-                           str(AENET_FILES[1]), "--structures", str(TIO2 / "structure-001.xsf")], cwd=ROOT,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "export",
+            "predict",
+            "--backend",
+            backend,
+            "--potential",
+            str(path),
+            str(AENET_FILES[1]),
+            "--structures",
+            str(TIO2 / "structure-001.xsf"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2 and proc.stderr.startswith(f"error: {path}: ") and fragment in proc.stderr, proc.stderr
 
 
@@ -145,10 +176,21 @@ def test_legacy_angular_reproduces_aenet_2_0_3(backend):
     reference = json.loads((LEGACY / "predict-x.json").read_text())
     files = [LEGACY / "Ti.5t-5t.nn", LEGACY / "O.5t-5t.nn"]
     structures = [TIO2 / name for name in reference["structures"]]
-    args = [sys.executable, "-m", "export", "predict", "--json", "--forces", "--backend", backend, "--potential",
-            *map(str, files), "--structures", *map(str, structures)]
-    legacy = json.loads(subprocess.run(args + ["--legacy-angular"], cwd=ROOT, capture_output=True, text=True,
-                                       check=True).stdout)
+    args = [
+        sys.executable,
+        "-m",
+        "export",
+        "predict",
+        "--json",
+        "--forces",
+        "--backend",
+        backend,
+        "--potential",
+        *map(str, files),
+        "--structures",
+        *map(str, structures),
+    ]
+    legacy = json.loads(subprocess.run(args + ["--legacy-angular"], cwd=ROOT, capture_output=True, text=True, check=True).stdout)
     assert np.max(np.abs([e["energy"] for e in legacy] - np.array(reference["total_energy"]))) < 1e-8
     for entry, forces in zip(legacy, reference["forces"]):
         assert np.max(np.abs(np.array(entry["forces"]) - forces)) < 1e-6

@@ -26,26 +26,22 @@ def test_reference_has_three_structures():
 @pytest.mark.parametrize("backend", ["native", "torch"])
 def test_predict_cli_json_matches_aenet(backend):
     files = [str(TIO2 / name) for name in sorted(REFERENCE)]
-    proc = run_cli("predict", "--potential", *map(str, POTENTIAL), "--structures", *files, "--json",
-                   "--backend", backend)
+    proc = run_cli("predict", "--potential", *map(str, POTENTIAL), "--structures", *files, "--json", "--backend", backend)
     assert proc.returncode == 0, proc.stderr
     results = json.loads(proc.stdout)
     assert [r["natoms"] for r in results] == [23, 46, 23]
     for r in results:
         coh, tot = REFERENCE[r["file"].split("/")[-1]]
-        assert set(r) == {"file", "natoms", "energy", "cohesive_energy"} | (
-            {"extrapolating_atoms"} if backend == "native" else set())
+        assert set(r) == {"file", "natoms", "energy", "cohesive_energy"} | ({"extrapolating_atoms"} if backend == "native" else set())
         assert abs(r["energy"] - tot) <= 1e-6
         assert abs(r["cohesive_energy"] - coh) <= 1e-6
 
 
 def test_predict_cli_text_and_forces():
-    proc = run_cli("predict", "--potential", *map(str, POTENTIAL), "--structures", str(TIO2 / "structure-001.xsf"),
-                   "--forces")
+    proc = run_cli("predict", "--potential", *map(str, POTENTIAL), "--structures", str(TIO2 / "structure-001.xsf"), "--forces")
     assert proc.returncode == 0, proc.stderr
     assert "Total energy" in proc.stdout and "-19517.16578" in proc.stdout
-    proc = run_cli("predict", "--potential", *map(str, POTENTIAL), "--structures", str(TIO2 / "structure-001.xsf"),
-                   "--forces", "--json")
+    proc = run_cli("predict", "--potential", *map(str, POTENTIAL), "--structures", str(TIO2 / "structure-001.xsf"), "--forces", "--json")
     forces = np.array(json.loads(proc.stdout)[0]["forces"])
     assert forces.shape == (23, 3)
     assert np.abs(forces.sum(axis=0)).max() < 1e-10  # translation invariance

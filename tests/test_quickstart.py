@@ -16,20 +16,31 @@ def test_quickstart_train_predict_and_lammps(tmp_path):
     cfg["data"]["train"] = [str(TIO2 / "structure-*.xsf")]
     cfg["training"]["epochs"] = 60
     (tmp_path / "tio2.yaml").write_text(yaml.safe_dump(cfg))
-    train = subprocess.run([sys.executable, "-m", "trainer", "train", str(tmp_path / "tio2.yaml"), "--no-progress"],
-                           cwd=ROOT, capture_output=True, text=True)
+    train = subprocess.run([sys.executable, "-m", "trainer", "train", str(tmp_path / "tio2.yaml"), "--no-progress"], cwd=ROOT, capture_output=True, text=True)
     assert train.returncode == 0, train.stderr
     pots = [str(tmp_path / "run/potential/Ti.nn.ascii"), str(tmp_path / "run/potential/O.nn.ascii")]
-    pred = subprocess.run([sys.executable, "-m", "export", "predict", "--potential", *pots, "--structures",
-                           str(TIO2 / "structure-001.xsf"), "--json"], cwd=ROOT, capture_output=True, text=True)
+    pred = subprocess.run(
+        [sys.executable, "-m", "export", "predict", "--potential", *pots, "--structures", str(TIO2 / "structure-001.xsf"), "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert pred.returncode == 0, pred.stderr
     energy = json.loads(pred.stdout)[0]["energy"]
 
-    subprocess.run([sys.executable, "-m", "export", "lammps-data", str(TIO2 / "structure-001.xsf"), "-o",
-                    str(tmp_path / "tio2.data"), "--species", "Ti", "O"], cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "export", "lammps-data", str(TIO2 / "structure-001.xsf"), "-o", str(tmp_path / "tio2.data"), "--species", "Ti", "O"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     aenet = [str(TIO2 / "potential/Ti.nn.ascii"), str(TIO2 / "potential/O.nn.ascii")]
-    pred = subprocess.run([sys.executable, "-m", "export", "predict", "--potential", *aenet, "--structures",
-                           str(TIO2 / "structure-001.xsf"), "--json"], cwd=ROOT, capture_output=True, text=True)
+    pred = subprocess.run(
+        [sys.executable, "-m", "export", "predict", "--potential", *aenet, "--structures", str(TIO2 / "structure-001.xsf"), "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     reference = json.loads(pred.stdout)[0]["energy"]
     assert abs(energy - reference) / 23 < 1.0  # the quick-start potential is in the right range (eV/atom)
     script = (ROOT / "examples/quickstart/in.tio2").read_text().replace("tests/data/tio2-aenet/potential", str(TIO2 / "potential"))

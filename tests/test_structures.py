@@ -63,6 +63,7 @@ def _drop_last_column(line_number):
     lines[line_number - 1] = " ".join(lines[line_number - 1].split()[:-1])
     return "\n".join(lines) + "\n"
 
+
 BAD_XSF = {
     "non-numeric coordinate": (GOOD.replace("Ti      ", "Ti  1.0x ", 1), "line 10"),
     "missing force column": (_drop_last_column(12), "line 12: expected 7 columns"),
@@ -77,15 +78,13 @@ BAD_XSF = {
     "unknown element": (_replace_token(10, 0, "Ti\x81"), "line 10: expected an element symbol or atomic number in column 1"),
     # found by tests/fuzz_inputs.py: lines the old reader skipped (the structure read was still the original)
     "repeated lattice line": (_insert(7, _LINES[6]), "line 8: expected a comment, a blank line or an XSF keyword"),
-    "repeated CRYSTAL": (_insert(3, "CRYSTAL"), "line 4: expected one dimension keyword, found a second one "
-                         "(the first is on line 3)"),
+    "repeated CRYSTAL": (_insert(3, "CRYSTAL"), "line 4: expected one dimension keyword, found a second one (the first is on line 3)"),
     "second PRIMVEC block": (_insert(7, *_LINES[3:7]), "line 8: expected one PRIMVEC keyword"),
     "unknown line": (_insert(2, "garbage"), "line 3: expected a comment, a blank line or an XSF keyword"),
     "PRIMCOORD and ATOMS": (GOOD + "\nATOMS\nTi 0 0 0\n", "expected one coordinate block, found ATOMS after PRIMCOORD"),
     "animated XSF": (GOOD.replace("PRIMVEC", "PRIMVEC 1"), "line 4: expected 'PRIMVEC' alone on its line"),
     "two energies": (_insert(1, "# total energy = -1.0 eV"), "line 2: expected one total energy"),
-    "PRIMVEC without CRYSTAL": (GOOD.replace("CRYSTAL\n", "", 1),
-                                "line 3: expected CRYSTAL, SLAB or POLYMER before PRIMVEC"),
+    "PRIMVEC without CRYSTAL": (GOOD.replace("CRYSTAL\n", "", 1), "line 3: expected CRYSTAL, SLAB or POLYMER before PRIMVEC"),
 }
 
 
@@ -97,8 +96,9 @@ def test_bad_xsf_gives_one_clear_error(tmp_path, case):
     with pytest.raises(InputFileError) as info:
         read_xsf(path)
     assert str(path) in str(info.value) and fragment in str(info.value)
-    proc = subprocess.run([sys.executable, "-m", "export", "predict", "--potential", *map(str, POTENTIAL),
-                           "--structures", str(path)], cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "export", "predict", "--potential", *map(str, POTENTIAL), "--structures", str(path)], cwd=ROOT, capture_output=True, text=True
+    )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and str(path) in proc.stderr
 
 

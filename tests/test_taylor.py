@@ -80,8 +80,9 @@ def test_cartesian_six_per_atom_and_threshold():
 
 def test_periodic_structures_wrap_and_fixed_sampling_is_reproducible():
     cell = np.diag([4.0, 4.0, 4.0])
-    ref = Structure(np.array([[0.001, 2.0, 3.999], [2.0, 2.0, 2.0]]), ["Ti", "O"], cell=cell, pbc=(True,) * 3,
-                    energy=-1.0, forces=np.array([[1.0, 0, 0], [-1.0, 0, 0]]))
+    ref = Structure(
+        np.array([[0.001, 2.0, 3.999], [2.0, 2.0, 2.0]]), ["Ti", "O"], cell=cell, pbc=(True,) * 3, energy=-1.0, forces=np.array([[1.0, 0, 0], [-1.0, 0, 0]])
+    )
     cfg = TaylorConfig(strategy="random", delta=0.01, multiple=30)
     extra = augment_all([ref], cfg, seed=5)
     frac = np.concatenate([np.linalg.solve(cell.T, s.positions.T).T for s in extra])

@@ -39,6 +39,7 @@ G_TOL = 1e-8
 
 # ------------------------------------------------------------------ helpers
 
+
 @pytest.fixture(scope="module")
 def program(tmp_path_factory) -> Path:
     from trainer.binaries import core_library, include_dir
@@ -49,9 +50,21 @@ def program(tmp_path_factory) -> Path:
     libdir = core_library().parent
     build = tmp_path_factory.mktemp("tinker-build")
     exe = build / "test_taylorann_tinker"
-    cmd = ["gfortran", "-std=f2008", "-Wall", "-Werror", "-O2", f"-J{build}",
-           str(SOURCES / "taylorann_tinker.f90"), str(PROGRAM), "-o", str(exe),
-           f"-L{libdir}", f"-Wl,-rpath,{libdir}", "-ltaylorann"]
+    cmd = [
+        "gfortran",
+        "-std=f2008",
+        "-Wall",
+        "-Werror",
+        "-O2",
+        f"-J{build}",
+        str(SOURCES / "taylorann_tinker.f90"),
+        str(PROGRAM),
+        "-o",
+        str(exe),
+        f"-L{libdir}",
+        f"-Wl,-rpath,{libdir}",
+        "-ltaylorann",
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     return exe
@@ -69,15 +82,13 @@ def write_case(path: Path, keys, atoms, names=None, atomic=None) -> Path:
     lines = [f"keys {len(keys)}", *keys, f"atoms {len(atoms)}", f"periodic {'T' if periodic else 'F'}"]
     if periodic:
         lines += [" ".join(repr(float(v)) for v in row) for row in atoms.cell[:]]
-    lines += [f"{z} {nm} " + " ".join(repr(float(v)) for v in r)
-              for z, nm, r in zip(atomic, names, atoms.positions)]
+    lines += [f"{z} {nm} " + " ".join(repr(float(v)) for v in r) for z, nm, r in zip(atomic, names, atoms.positions)]
     path.write_text("\n".join(lines) + "\n")
     return path
 
 
 def run(program: Path, command: str, case: Path, *extra) -> dict:
-    done = subprocess.run([str(program), command, str(case), *map(str, extra)],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run([str(program), command, str(case), *map(str, extra)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     out: dict[str, list[list[str]]] = {}
     for line in done.stdout.splitlines():
@@ -122,6 +133,7 @@ def c_library_message(paths) -> tuple[int, str]:
 
 # ------------------------------------------------------------- structures
 
+
 def _triclinic():
     """structure-001's fractional coordinates in a genuinely triclinic cell written the
     way Tinker builds lvec (a along x, b in the xy plane); all axes < 2 x cut-off."""
@@ -153,9 +165,12 @@ def structures(tmp_path_factory):
         ase.io.write(path, atoms[name], format="extxyz")
         atoms[name] = ase.io.read(path)  # the file rounds positions: use what predict reads
         files.append(str(path))
-    done = subprocess.run([sys.executable, "-m", "export", "predict", "--potential", TI, O,
-                           "--structures", *files, "--forces", "--json", "--backend", "torch"],
-                          capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-m", "export", "predict", "--potential", TI, O, "--structures", *files, "--forces", "--json", "--backend", "torch"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stderr
     entries = json.loads(done.stdout)
     assert [e["natoms"] for e in entries] == [len(a) for a in atoms.values()]
@@ -163,6 +178,7 @@ def structures(tmp_path_factory):
 
 
 # ------------------------------------------------------------------ tests
+
 
 @pytest.mark.parametrize("name", ["s001", "s002", "s003", "triclinic", "cluster"])
 def test_energy_gradient_vs_predict(program, structures, tmp_path, name):
@@ -189,8 +205,7 @@ def test_energy_gradient_vs_predict(program, structures, tmp_path, name):
 def test_binary_nn_files_give_the_same_evaluation(program, structures, tmp_path):
     """ænet binary .nn files (python -m export nnbinary) through the Tinker hook: told apart by
     content, the same energy and gradient as the .nn.ascii files."""
-    done = subprocess.run([sys.executable, "-m", "export", "nnbinary", TI, O, "-o", str(tmp_path / "bin")],
-                          capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run([sys.executable, "-m", "export", "nnbinary", TI, O, "-o", str(tmp_path / "bin")], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     keys = [f"TAYLORANN-POTENTIAL Ti {tmp_path / 'bin' / 'Ti.nn'}", f"TAYLORANN-POTENTIAL O {tmp_path / 'bin' / 'O.nn'}"]
     atoms, ref = structures["s002"]
@@ -258,8 +273,7 @@ def test_torchscript_model_matches_nnascii(program, structures, tmp_path):
     lib = ctypes.CDLL(str(core_library()))
     assert lib.taylorann_has_torch() == 1, "the installed library lacks the TorchScript backend"
     model = tmp_path / "tio2.pt"
-    done = subprocess.run([sys.executable, "-m", "export", "torchscript", TI, O, "-o", str(model)],
-                          capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run([sys.executable, "-m", "export", "torchscript", TI, O, "-o", str(model)], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     for name in ("s002", "cluster"):
         atoms, ref = structures[name]
@@ -281,12 +295,10 @@ def test_configuration_species_and_names(program, structures, tmp_path):
     assert [int(r.split()[1]) for r in out["atom_species"]] == expected
     # without atomic numbers the atom names decide ("TI1" -> Ti, "OW" -> O)
     names = ["TI1" if s == "Ti" else "OW" for s in atoms.get_chemical_symbols()]
-    out = run(program, "configure", write_case(tmp_path / "n.txt", KEYS, atoms, names=names,
-                                               atomic=[0] * len(atoms)))
+    out = run(program, "configure", write_case(tmp_path / "n.txt", KEYS, atoms, names=names, atomic=[0] * len(atoms)))
     assert [int(r.split()[1]) for r in out["atom_species"]] == expected
     # the atomic number wins over a misleading name
-    out = run(program, "configure", write_case(tmp_path / "z.txt", KEYS, atoms,
-                                               names=["O"] * len(atoms)))
+    out = run(program, "configure", write_case(tmp_path / "z.txt", KEYS, atoms, names=["O"] * len(atoms)))
     assert [int(r.split()[1]) for r in out["atom_species"]] == expected
 
 
@@ -325,21 +337,22 @@ def test_c_library_errors_carry_its_message(program, structures, tmp_path):
     assert (status, message) == c_library_message([tmp_path / "none.pt"]) and status == 1
 
 
-@pytest.mark.parametrize("keys, expected", [
-    ([f"TAYLORANN-POTENTIAL {O}"], "atom 1, element Ti (atomic number 22), has no taylorann "
-                                   "potential; the potential covers: O"),
-    (["EXTRATERM ONLY"], "EXTRATERM ONLY is set but no taylorann potential is given"),
-    ([f"TAYLORANN-POTENTIAL Ti {O}", f"TAYLORANN-POTENTIAL O {TI}"],
-     f"file {O} is a potential for species O, but it is given for element Ti"),
-    ([KEYS[0], f"TAYLORANN-POTENTIAL ti {TI}"], "element Ti has two potentials"),
-    ([KEYS[0], "TAYLORANN-MODEL tio2.pt"], "TAYLORANN-MODEL and TAYLORANN-POTENTIAL cannot be combined"),
-    (["TAYLORANN-MODEL a.pt", "TAYLORANN-MODEL b.pt"], "TAYLORANN-MODEL is given more than once"),
-    (["TAYLORANN-MODEL"], "TAYLORANN-MODEL expects one file name"),
-    (["TAYLORANN-POTENTIAL"], 'TAYLORANN-POTENTIAL expects "[element] file.nn.ascii", got: TAYLORANN-POTENTIAL'),
-    ([f"TAYLORANN-POTENTIAL Ti {TI} extra"], 'TAYLORANN-POTENTIAL expects "[element] file.nn.ascii"'),
-    (["TAYLORANN-POTENTIAL Qq Ti.nn.ascii"], '"Qq" is not an element symbol'),
-    (["TAYLORANN-POTENTIAL pot/tio2-ti.nn.ascii"], "the file name does not start with an element symbol"),
-])
+@pytest.mark.parametrize(
+    "keys, expected",
+    [
+        ([f"TAYLORANN-POTENTIAL {O}"], "atom 1, element Ti (atomic number 22), has no taylorann potential; the potential covers: O"),
+        (["EXTRATERM ONLY"], "EXTRATERM ONLY is set but no taylorann potential is given"),
+        ([f"TAYLORANN-POTENTIAL Ti {O}", f"TAYLORANN-POTENTIAL O {TI}"], f"file {O} is a potential for species O, but it is given for element Ti"),
+        ([KEYS[0], f"TAYLORANN-POTENTIAL ti {TI}"], "element Ti has two potentials"),
+        ([KEYS[0], "TAYLORANN-MODEL tio2.pt"], "TAYLORANN-MODEL and TAYLORANN-POTENTIAL cannot be combined"),
+        (["TAYLORANN-MODEL a.pt", "TAYLORANN-MODEL b.pt"], "TAYLORANN-MODEL is given more than once"),
+        (["TAYLORANN-MODEL"], "TAYLORANN-MODEL expects one file name"),
+        (["TAYLORANN-POTENTIAL"], 'TAYLORANN-POTENTIAL expects "[element] file.nn.ascii", got: TAYLORANN-POTENTIAL'),
+        ([f"TAYLORANN-POTENTIAL Ti {TI} extra"], 'TAYLORANN-POTENTIAL expects "[element] file.nn.ascii"'),
+        (["TAYLORANN-POTENTIAL Qq Ti.nn.ascii"], '"Qq" is not an element symbol'),
+        (["TAYLORANN-POTENTIAL pot/tio2-ti.nn.ascii"], "the file name does not start with an element symbol"),
+    ],
+)
 def test_configuration_errors(program, structures, tmp_path, keys, expected):
     atoms, _ = structures["cluster"]
     status, message = _config_error(program, atoms, tmp_path, keys)
@@ -360,8 +373,7 @@ def test_error_returns_of_calls(program, structures, tmp_path):
 
 
 def test_tinker_info_command():
-    done = subprocess.run([sys.executable, "-m", "export", "tinker-info"], capture_output=True,
-                          text=True, cwd=ROOT)
+    done = subprocess.run([sys.executable, "-m", "export", "tinker-info"], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     from trainer.binaries import core_library
 

@@ -18,8 +18,12 @@ from conftest import ROOT, TIO2
 
 SMALL = {
     "seed": 3,
-    "data": {"train": [str(TIO2 / "structure-0[0-4]*.xsf")], "reference_energies": {"Ti": -1604.604515075, "O": -432.503149303},
-             "test_fraction": 0.15, "validation": [str(TIO2 / "structure-09*.xsf")]},
+    "data": {
+        "train": [str(TIO2 / "structure-0[0-4]*.xsf")],
+        "reference_energies": {"Ti": -1604.604515075, "O": -432.503149303},
+        "test_fraction": 0.15,
+        "validation": [str(TIO2 / "structure-09*.xsf")],
+    },
     "descriptor": {"radial_cutoff": 5.0, "radial_order": 6, "angular_cutoff": 3.0, "angular_order": 2},
     "network": {"hidden": [6, 6]},
     "training": {"mode": "energy", "epochs": 12, "checkpoint_every": 1, "force_metrics_every": 6},
@@ -42,14 +46,17 @@ def trainer(*args, **kw):
     return subprocess.run([sys.executable, "-m", "trainer", *args], cwd=ROOT, capture_output=True, text=True, **kw)
 
 
-@pytest.mark.parametrize("mutation,fragment", [
-    ({"training": {"mode": "energy", "epoks": 3}}, "unknown key 'training.epoks' (did you mean 'epochs'?); valid keys in training: mode"),
-    ({"taylor": {"strategy": "C"}}, "taylor.strategy: expected one of 'random', 'cartesian'"),
-    ({"training": {"epochs": "ten"}}, "training.epochs: expected an integer"),
-    ({"taylor": {"delta": 2.0}}, "taylor.delta: 2.0 is outside the allowed range"),
-    ({"extra": 1}, "unknown key 'extra'"),
-    ({"data": {"train": ["nothing-*.xsf"], "reference_energies": {"Ti": 0.0}}}, "no file matches"),
-])
+@pytest.mark.parametrize(
+    "mutation,fragment",
+    [
+        ({"training": {"mode": "energy", "epoks": 3}}, "unknown key 'training.epoks' (did you mean 'epochs'?); valid keys in training: mode"),
+        ({"taylor": {"strategy": "C"}}, "taylor.strategy: expected one of 'random', 'cartesian'"),
+        ({"training": {"epochs": "ten"}}, "training.epochs: expected an integer"),
+        ({"taylor": {"delta": 2.0}}, "taylor.delta: 2.0 is outside the allowed range"),
+        ({"extra": 1}, "unknown key 'extra'"),
+        ({"data": {"train": ["nothing-*.xsf"], "reference_energies": {"Ti": 0.0}}}, "no file matches"),
+    ],
+)
 def test_config_errors_are_named_before_work(tmp_path, mutation, fragment):
     raw = json.loads(json.dumps(SMALL))
     for k, v in mutation.items():
@@ -98,8 +105,9 @@ def _final_state(run_dir):
 
 def test_resume_after_sigkill_equals_uninterrupted_run(tmp_path):
     path_a, raw = write_config(tmp_path, "a.yaml", training__epochs=40)
-    proc = subprocess.Popen([sys.executable, "-m", "trainer", "train", str(path_a), "--no-progress"], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "trainer", "train", str(path_a), "--no-progress"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     run_a = tmp_path / "a"
     deadline = time.time() + 120
     while time.time() < deadline:
@@ -120,8 +128,7 @@ def test_resume_after_sigkill_equals_uninterrupted_run(tmp_path):
     for key in wb:
         assert torch.equal(wa[key], wb[key]), key
     assert [h["test_energy_rmse"] for h in ha] == [h["test_energy_rmse"] for h in hb]
-    assert json.loads((run_a / "summary.json").read_text())["test"] == json.loads(
-        (tmp_path / "b" / "summary.json").read_text())["test"]
+    assert json.loads((run_a / "summary.json").read_text())["test"] == json.loads((tmp_path / "b" / "summary.json").read_text())["test"]
 
 
 @pytest.mark.parametrize("mode,optimizer", [("taylor", "lbfgs"), ("forces", "adam")])
@@ -131,13 +138,19 @@ def test_training_exports_round_trip(tmp_path, mode, optimizer):
     from trainer.evaluate import predict
     from trainer.readers import read_structures
 
-    path, _ = write_config(tmp_path, f"{mode}.yaml", training__mode=mode, training__optimizer=optimizer,
-                           training__epochs=4, training__batch_size=8)
+    path, _ = write_config(tmp_path, f"{mode}.yaml", training__mode=mode, training__optimizer=optimizer, training__epochs=4, training__batch_size=8)
     proc = trainer("train", str(path), "--no-progress")
     assert proc.returncode == 0, proc.stderr
     run = tmp_path / mode
-    for f in ("potential/Ti.nn.ascii", "potential/O.nn.ascii", "model.pt", "metrics.csv", "summary.json",
-              "figures/learning_curves.png", "figures/forces_test.png"):
+    for f in (
+        "potential/Ti.nn.ascii",
+        "potential/O.nn.ascii",
+        "model.pt",
+        "metrics.csv",
+        "summary.json",
+        "figures/learning_curves.png",
+        "figures/forces_test.png",
+    ):
         assert (run / f).exists(), f
     model = load_model_from_run(run)
     ascii_model = load_potential([str(run / "potential/Ti.nn.ascii"), str(run / "potential/O.nn.ascii")])

@@ -47,8 +47,7 @@ def test_quick_study_end_to_end(tmp_path):
     details = json.loads((tmp_path / "details.json").read_text())["scenarios"]
     assert details["taylor_A_500"]["n_taylor_mean"] > 0 and details["energy_500"]["n_taylor_mean"] == 0
     assert details["taylor_B_500"]["n_taylor_mean"] == 22 * details["taylor_B_500"]["per_potential"][0]["n_train"]
-    for fig in ("fig3_force_error_histograms.png", "fig4_force_mae_vs_delta.png",
-                "fig5_direction_error_heatmaps.png", "overview.png"):
+    for fig in ("fig3_force_error_histograms.png", "fig4_force_mae_vs_delta.png", "fig5_direction_error_heatmaps.png", "overview.png"):
         assert (tmp_path / "figures" / fig).stat().st_size > 5000, fig
     # resumable: a second call skips every finished potential and reproduces the table
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
@@ -111,8 +110,21 @@ def test_quick_paper_protocol_archives_and_resumes_from_the_archive(tmp_path):
     """--protocol paper in miniature: Behler preset, Table S1 scenarios, per-set splits; a
     second run in a fresh output folder trains nothing and reports the archived potentials."""
     archive = tmp_path / "archive"
-    base = [sys.executable, str(WATER / "study.py"), "--protocol", "paper", "--quick", "--archive", str(archive),
-            "--only", "energy_500", "taylor_A_500", "taylor_B_500", "forces_500", "--no-scan"]
+    base = [
+        sys.executable,
+        str(WATER / "study.py"),
+        "--protocol",
+        "paper",
+        "--quick",
+        "--archive",
+        str(archive),
+        "--only",
+        "energy_500",
+        "taylor_A_500",
+        "taylor_B_500",
+        "forces_500",
+        "--no-scan",
+    ]
     first = subprocess.run(base + ["--out", str(tmp_path / "a")], cwd=ROOT, capture_output=True, text=True)
     assert first.returncode == 0, first.stderr[-3000:]
     results = json.loads((tmp_path / "a" / "results.json").read_text())

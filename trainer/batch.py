@@ -64,7 +64,7 @@ def compute_features(model: AenetModel, graphs: Sequence[Graph], chunk: int = 64
     parts = []
     with torch.no_grad():
         for start in range(0, len(graphs), chunk):
-            batch = collate(graphs[start:start + chunk])
+            batch = collate(graphs[start : start + chunk])
             vec = batch.edge_vectors()
             d, s = [], []
             for t in range(len(model.species)):
@@ -78,6 +78,5 @@ def feature_energies(model: AenetModel, features: Features) -> torch.Tensor:
     energies = torch.zeros(features.nstructures, dtype=torch.float64)
     for t, species_model in enumerate(model.species_models):
         if features.descriptors[t].shape[0] > 0:
-            energies = energies.index_add(0, features.structure_of_row[t],
-                                          species_model.atomic_energy(features.descriptors[t]))
+            energies = energies.index_add(0, features.structure_of_row[t], species_model.atomic_energy(features.descriptors[t]))
     return energies

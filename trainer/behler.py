@@ -1,6 +1,5 @@
 """Behler–Parrinello symmetry functions G1–G5 in ænet's Behler2011 conventions (AENET_FORMAT.md §4.5)."""
 
-
 from typing import List, Sequence
 
 import torch
@@ -24,8 +23,7 @@ def output_order(kinds: Sequence[int], env: Sequence[Sequence[int]], nenv: int) 
             order += [k for k, kk in enumerate(kinds) if kk == kind and env[k][0] == a]
         for b in range(a, nenv + 1):
             for kind in ANGULAR_KINDS:
-                order += [k for k, kk in enumerate(kinds)
-                          if kk == kind and sorted((env[k][0], env[k][1])) == [a, b]]
+                order += [k for k, kk in enumerate(kinds) if kk == kind and sorted((env[k][0], env[k][1])) == [a, b]]
     if sorted(order) != list(range(len(kinds))):
         raise ValueError("Behler2011 set-up has functions with environment indices out of range")
     return order
@@ -65,8 +63,7 @@ class BehlerDescriptor(torch.nn.Module):
         self.cutoff = float(p[:, 0].max()) if len(kinds) else 0.0
         self.angular_cutoff = float(p[angular, 0].max()) if len(angular) else 0.0
 
-    def forward(self, centre: torch.Tensor, neighbour_species: torch.Tensor, vec: torch.Tensor,
-                ncentres: int) -> torch.Tensor:
+    def forward(self, centre: torch.Tensor, neighbour_species: torch.Tensor, vec: torch.Tensor, ncentres: int) -> torch.Tensor:
         dtype = vec.dtype
         r = torch.sqrt((vec * vec).sum(dim=1))
         env = self.env_of_species[neighbour_species]
@@ -102,8 +99,7 @@ class BehlerDescriptor(torch.nn.Module):
             fc1 = cutoff_rows(r1, rc)
             fc2 = cutoff_rows(r2, rc)
             fc3 = cutoff_rows(r3, rc)
-            g5 = torch.pow(2.0, 1.0 - zeta) * torch.pow(torch.clamp(1.0 + lam * cos, min=0.0), zeta) \
-                * torch.exp(-eta * (r1 * r1 + r2 * r2)) * fc1 * fc2
+            g5 = torch.pow(2.0, 1.0 - zeta) * torch.pow(torch.clamp(1.0 + lam * cos, min=0.0), zeta) * torch.exp(-eta * (r1 * r1 + r2 * r2)) * fc1 * fc2
             g4 = g5 * torch.exp(-eta * r3 * r3) * fc3
             values = torch.where(self.a_kind[None, :] == 4, g4, g5)
             s1 = env[e1][:, None]
@@ -111,8 +107,7 @@ class BehlerDescriptor(torch.nn.Module):
             a = self.a_env1[None, :]
             b = self.a_env2[None, :]
             match = (((s1 == a) & (s2 == b)) | ((s1 == b) & (s2 == a))).to(dtype)
-            angular = torch.zeros(ncentres, values.shape[1], dtype=dtype, device=vec.device).index_add(
-                0, centre[e1], values * match)
+            angular = torch.zeros(ncentres, values.shape[1], dtype=dtype, device=vec.device).index_add(0, centre[e1], values * match)
             out = out.index_copy(1, self.angular_pos, angular)
         return out
 

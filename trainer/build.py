@@ -25,8 +25,7 @@ def behler_functions(config: Config) -> dict:
         raw = PRESETS[d.preset]()
         missing = [s for s in config.species if s not in raw]
         if missing:
-            raise ConfigError(f"descriptor.preset: {d.preset} has no functions for {', '.join(missing)} "
-                              f"(it covers {', '.join(raw)})")
+            raise ConfigError(f"descriptor.preset: {d.preset} has no functions for {', '.join(missing)} (it covers {', '.join(raw)})")
         return {s: [from_mapping(SymmetryFunction, f, f"descriptor.preset.{s}") for f in raw[s]] for s in config.species}
     return d.functions
 
@@ -44,11 +43,9 @@ def behler_descriptor(functions, species: list[str]) -> BehlerDescriptor:
             params.append([f.cutoff, f.kappa, 0.0, 0.0])
         else:
             params.append([f.cutoff, f.lam, f.zeta, f.eta])
-    env = [[species.index(f.neighbours[0]) + 1, species.index(f.neighbours[1]) + 1 if len(f.neighbours) > 1 else 0]
-           for f in functions]
+    env = [[species.index(f.neighbours[0]) + 1, species.index(f.neighbours[1]) + 1 if len(f.neighbours) > 1 else 0] for f in functions]
     order = output_order(kinds, env, len(species))
-    return BehlerDescriptor([kinds[k] for k in order], [params[k] for k in order], [env[k] for k in order],
-                            list(range(len(species))))
+    return BehlerDescriptor([kinds[k] for k in order], [params[k] for k in order], [env[k] for k in order], list(range(len(species))))
 
 
 def build_model(config: Config) -> AenetModel:
@@ -61,15 +58,13 @@ def build_model(config: Config) -> AenetModel:
         if functions is not None:
             descriptor = behler_descriptor(functions[s], species)
         else:
-            descriptor = ChebyshevDescriptor(d.radial_cutoff, d.radial_order, d.angular_cutoff, d.angular_order,
-                                             list(range(len(species))), len(species))
+            descriptor = ChebyshevDescriptor(d.radial_cutoff, d.radial_order, d.angular_cutoff, d.angular_order, list(range(len(species))), len(species))
         nnodes = [descriptor.size] + list(config.network.hidden) + [1]
         codes = [ACTIVATION_CODES[config.network.activation]] * len(config.network.hidden) + [0]
         network = AtomicNetwork(nnodes, codes)
         network.reset(generator)
         zeros = torch.zeros(descriptor.size, dtype=torch.float64)
-        models.append(SpeciesModel(s, descriptor, network, species, zeros, zeros, 1.0, 0.0,
-                                   config.data.reference_energies[s]))
+        models.append(SpeciesModel(s, descriptor, network, species, zeros, zeros, 1.0, 0.0, config.data.reference_energies[s]))
     cutoff = max(m.descriptor.cutoff for m in models)
     return AenetModel(species, models, cutoff)
 
@@ -106,6 +101,11 @@ def normalize(model: AenetModel, features: Features, cohesive_per_atom: np.ndarr
         m.update_normalization()
         m.scale = scale
         m.shift = shift
-        m.file_info = FileInfo(sfval_min=low.numpy().copy(), sfval_max=high.numpy().copy(), neval=int(count),
-                               natomtot=natomtot, nstrucs=int(len(cohesive_per_atom)),
-                               e_stats=(e_min, e_max, float(cohesive_per_atom.mean())))
+        m.file_info = FileInfo(
+            sfval_min=low.numpy().copy(),
+            sfval_max=high.numpy().copy(),
+            neval=int(count),
+            natomtot=natomtot,
+            nstrucs=int(len(cohesive_per_atom)),
+            e_stats=(e_min, e_max, float(cohesive_per_atom.mean())),
+        )

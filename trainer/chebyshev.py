@@ -1,6 +1,5 @@
 """The Artrith–Urban–Ceder Chebyshev descriptor exactly as ænet computes it (AENET_FORMAT.md §7)."""
 
-
 from typing import List
 
 import torch
@@ -59,8 +58,9 @@ class ChebyshevDescriptor(torch.nn.Module):
     ``envtypes`` list (ænet weights depend on that position, §7.5).
     """
 
-    def __init__(self, radial_cutoff: float, radial_order: int, angular_cutoff: float, angular_order: int,
-                 env_index: List[int], nenv: int, legacy_angular: bool = False):
+    def __init__(
+        self, radial_cutoff: float, radial_order: int, angular_cutoff: float, angular_order: int, env_index: List[int], nenv: int, legacy_angular: bool = False
+    ):
         super().__init__()
         self.radial_cutoff = float(radial_cutoff)
         self.radial_order = int(radial_order)
@@ -79,8 +79,7 @@ class ChebyshevDescriptor(torch.nn.Module):
     def cutoff(self) -> float:
         return max(self.radial_cutoff, self.angular_cutoff) if self.angular_order >= 0 else self.radial_cutoff
 
-    def forward(self, centre: torch.Tensor, neighbour_species: torch.Tensor, vec: torch.Tensor,
-                ncentres: int) -> torch.Tensor:
+    def forward(self, centre: torch.Tensor, neighbour_species: torch.Tensor, vec: torch.Tensor, ncentres: int) -> torch.Tensor:
         """``centre`` (E,) sorted local centre index, ``neighbour_species`` (E,), ``vec`` (E, 3)."""
         r = torch.sqrt((vec * vec).sum(dim=1))
         weight = self.weight_of_species[neighbour_species]
@@ -118,8 +117,6 @@ class ChebyshevDescriptor(torch.nn.Module):
         angular = torch.zeros(ncentres, na, dtype=dtype, device=vec.device).index_add(0, c_a, angular_terms)
         if not self.multi:
             return torch.cat([radial, angular], dim=1)
-        radial_w = torch.zeros(ncentres, nr, dtype=dtype, device=vec.device).index_add(
-            0, c_r, radial_terms * weight[rad][:, None])
-        angular_w = torch.zeros(ncentres, na, dtype=dtype, device=vec.device).index_add(
-            0, c_a, angular_terms * pair_weight[:, None])
+        radial_w = torch.zeros(ncentres, nr, dtype=dtype, device=vec.device).index_add(0, c_r, radial_terms * weight[rad][:, None])
+        angular_w = torch.zeros(ncentres, na, dtype=dtype, device=vec.device).index_add(0, c_a, angular_terms * pair_weight[:, None])
         return torch.cat([radial, angular, radial_w, angular_w], dim=1)

@@ -17,9 +17,7 @@ CHECKPOINT = "checkpoint.pt"
 
 
 def species_extras(model: AenetModel) -> dict:
-    return {m.species: {"scale": m.scale, "shift": m.shift,
-                        "file_info": (getattr(m, "file_info", None) or FileInfo()).as_dict()}
-            for m in model.species_models}
+    return {m.species: {"scale": m.scale, "shift": m.shift, "file_info": (getattr(m, "file_info", None) or FileInfo()).as_dict()} for m in model.species_models}
 
 
 def apply_extras(model: AenetModel, extras: dict) -> None:
@@ -28,8 +26,7 @@ def apply_extras(model: AenetModel, extras: dict) -> None:
         m.scale, m.shift, m.file_info = e["scale"], e["shift"], FileInfo.from_dict(dict(e["file_info"]))
 
 
-def save_checkpoint(path: str | os.PathLike, config: Config, model: AenetModel, optimizer, epoch: int,
-                    history: list[dict], best: dict | None) -> None:
+def save_checkpoint(path: str | os.PathLike, config: Config, model: AenetModel, optimizer, epoch: int, history: list[dict], best: dict | None) -> None:
     state = {
         "format": "taylorann-checkpoint-1",
         "config": config_to_dict(config),

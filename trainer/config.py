@@ -202,8 +202,7 @@ def from_mapping(cls, raw: Any, prefix: str):
             close = difflib.get_close_matches(str(key), fields, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             where = f"{prefix}.{key}" if prefix else str(key)
-            raise ConfigError(f"unknown key '{where}'{hint}; valid keys{' in ' + prefix if prefix else ''}: "
-                              f"{', '.join(fields)}")
+            raise ConfigError(f"unknown key '{where}'{hint}; valid keys{' in ' + prefix if prefix else ''}: {', '.join(fields)}")
     values = {}
     for name, f in fields.items():
         key = f"{prefix}.{name}" if prefix else name
@@ -214,8 +213,7 @@ def from_mapping(cls, raw: Any, prefix: str):
                 lo, hi = lo_hi
                 v = values[name]
                 if (lo is not None and v < lo) or (hi is not None and v > hi):
-                    raise ConfigError(f"{key}: {v} is outside the allowed range "
-                                      f"[{lo if lo is not None else '-inf'}, {hi if hi is not None else 'inf'}]")
+                    raise ConfigError(f"{key}: {v} is outside the allowed range [{lo if lo is not None else '-inf'}, {hi if hi is not None else 'inf'}]")
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
             raise ConfigError(f"missing required key '{key}'")
     return cls(**values)
@@ -229,8 +227,10 @@ def _check_behler(d: DescriptorConfig, species: list[str]) -> None:
     missing = [s for s in species if s not in d.functions]
     extra = [s for s in d.functions if s not in species]
     if missing or extra:
-        raise ConfigError(f"descriptor.functions: one list per species of data.reference_energies "
-                          f"({', '.join(species)}); missing: {', '.join(missing) or '-'}, unknown: {', '.join(extra) or '-'}")
+        raise ConfigError(
+            f"descriptor.functions: one list per species of data.reference_energies "
+            f"({', '.join(species)}); missing: {', '.join(missing) or '-'}, unknown: {', '.join(extra) or '-'}"
+        )
     for sp, funcs in d.functions.items():
         if not funcs:
             raise ConfigError(f"descriptor.functions.{sp}: needs at least one function")
@@ -238,11 +238,11 @@ def _check_behler(d: DescriptorConfig, species: list[str]) -> None:
             key = f"descriptor.functions.{sp}[{k}]"
             want = 1 if f.kind in ("G1", "G2", "G3") else 2
             if len(f.neighbours) != want or any(n not in species for n in f.neighbours):
-                raise ConfigError(f"{key}.neighbours: {f.kind} takes {want} species of "
-                                  f"{', '.join(species)}, got {f.neighbours}")
+                raise ConfigError(f"{key}.neighbours: {f.kind} takes {want} species of {', '.join(species)}, got {f.neighbours}")
             if not (f.cutoff > 0.0 and f.eta >= 0.0 and f.zeta >= 1.0 and f.lam in (-1.0, 1.0)):
-                raise ConfigError(f"{key}: expected cutoff > 0, eta >= 0, zeta >= 1 and lam = +1 or -1; got "
-                                  f"cutoff {f.cutoff}, eta {f.eta}, zeta {f.zeta}, lam {f.lam}")
+                raise ConfigError(
+                    f"{key}: expected cutoff > 0, eta >= 0, zeta >= 1 and lam = +1 or -1; got cutoff {f.cutoff}, eta {f.eta}, zeta {f.zeta}, lam {f.lam}"
+                )
 
 
 MAX_NODES = 10000  # per hidden layer: larger is a typo, not a network (a 1e11 layer would try to allocate TBs)
@@ -257,15 +257,14 @@ def _check(config: Config) -> None:
     elif d.preset is not None or d.functions:
         raise ConfigError("descriptor: 'preset' and 'functions' belong to type behler2011")
     if d.type == "chebyshev" and d.angular_order >= 0 and d.angular_cutoff > d.radial_cutoff:
-        raise ConfigError("descriptor.angular_cutoff must not exceed descriptor.radial_cutoff (ænet uses a stale "
-                          "species weight otherwise, AENET_FORMAT.md §7.5)")
+        raise ConfigError(
+            "descriptor.angular_cutoff must not exceed descriptor.radial_cutoff (ænet uses a stale species weight otherwise, AENET_FORMAT.md §7.5)"
+        )
     if not config.network.hidden or min(config.network.hidden) < 1 or max(config.network.hidden) > MAX_NODES:
-        raise ConfigError(f"network.hidden: expected a non-empty list of layer sizes 1..{MAX_NODES}, "
-                          f"got {config.network.hidden}")
+        raise ConfigError(f"network.hidden: expected a non-empty list of layer sizes 1..{MAX_NODES}, got {config.network.hidden}")
     for sp in config.taylor.delta_per_species:
         if sp not in config.data.reference_energies:
-            raise ConfigError(f"taylor.delta_per_species: unknown species '{sp}' "
-                              f"(species: {', '.join(config.species)})")
+            raise ConfigError(f"taylor.delta_per_species: unknown species '{sp}' (species: {', '.join(config.species)})")
     if not config.data.test and config.data.test_fraction <= 0:
         raise ConfigError("data: give test files or a test_fraction > 0 (the test set selects the best epoch)")
 
@@ -314,9 +313,16 @@ def config_to_dict(config: Config) -> dict:
 
 
 # keys that may change when a run is resumed: they steer the schedule, not the result so far
-RESUMABLE_CHANGES = {("output",), ("training", "epochs"), ("training", "max_seconds"), ("training", "selection"),
-                     ("training", "checkpoint_every"), ("training", "force_metrics_every"), ("training", "threads"),
-                     ("forces", "jacobian_memory_gb")}
+RESUMABLE_CHANGES = {
+    ("output",),
+    ("training", "epochs"),
+    ("training", "max_seconds"),
+    ("training", "selection"),
+    ("training", "checkpoint_every"),
+    ("training", "force_metrics_every"),
+    ("training", "threads"),
+    ("forces", "jacobian_memory_gb"),
+}
 
 
 _MISSING = object()

@@ -63,12 +63,10 @@ def species_indices(structure: Structure, species: Sequence[str], dtype=INDEX_NP
         return np.array([index[s] for s in structure.species], dtype=dtype)
     except KeyError:
         missing = sorted(set(structure.species) - set(species))
-        raise ValueError(f"{structure.name or 'structure'}: no potential for species {', '.join(missing)} "
-                         f"(potential species: {', '.join(species)})") from None
+        raise ValueError(f"{structure.name or 'structure'}: no potential for species {', '.join(missing)} (potential species: {', '.join(species)})") from None
 
 
-def edge_vectors(positions: torch.Tensor, edge_index: torch.Tensor, shifts: torch.Tensor,
-                 cell: torch.Tensor | None) -> torch.Tensor:
+def edge_vectors(positions: torch.Tensor, edge_index: torch.Tensor, shifts: torch.Tensor, cell: torch.Tensor | None) -> torch.Tensor:
     """r_j - r_i + shifts @ cell, differentiable in positions and cell. ``cell`` is one (3, 3)
     cell, one per edge (E, 3, 3), or None for an isolated structure."""
     vec = positions[edge_index[1]] - positions[edge_index[0]]
@@ -111,8 +109,7 @@ def to_graph(structure: Structure, species: Sequence[str], cutoff: float) -> Gra
         forces=torch.from_numpy(structure.forces.copy()) if structure.forces is not None else None,
         name=structure.name,
     )
-    check(species=graph.species, edge_index=graph.edge_index, shifts=graph.shifts, positions=graph.positions,
-          cell=graph.cell, forces=graph.forces)
+    check(species=graph.species, edge_index=graph.edge_index, shifts=graph.shifts, positions=graph.positions, cell=graph.cell, forces=graph.forces)
     return graph
 
 
@@ -135,8 +132,7 @@ class Batch:
         return int(self.natoms.shape[0])
 
     def edge_vectors(self, positions: torch.Tensor | None = None) -> torch.Tensor:
-        return edge_vectors(self.positions if positions is None else positions, self.edge_index, self.shifts,
-                            self.edge_cell)
+        return edge_vectors(self.positions if positions is None else positions, self.edge_index, self.shifts, self.edge_cell)
 
 
 def collate(graphs: Sequence[Graph]) -> Batch:

@@ -30,8 +30,7 @@ def expand(patterns: list[str], key: str) -> list[str]:
     return files
 
 
-def load(patterns: list[str], key: str, species: list[str], need_forces: bool,
-         min_distance: float = 0.1) -> list[Structure]:
+def load(patterns: list[str], key: str, species: list[str], need_forces: bool, min_distance: float = 0.1) -> list[Structure]:
     out: list[Structure] = []
     for path in expand(patterns, key):
         for s in read_structures(path, min_distance=min_distance):
@@ -41,8 +40,7 @@ def load(patterns: list[str], key: str, species: list[str], need_forces: bool,
                 raise ConfigError(f"{key}: {s.name} has no forces (needed by this training mode)")
             unknown = sorted(set(s.species) - set(species))
             if unknown:
-                raise ConfigError(f"{key}: {s.name} contains {', '.join(unknown)} which has no entry in "
-                                  f"data.reference_energies ({', '.join(species)})")
+                raise ConfigError(f"{key}: {s.name} contains {', '.join(unknown)} which has no entry in data.reference_energies ({', '.join(species)})")
             out.append(s)
     return out
 
@@ -64,8 +62,7 @@ def load_splits(config: Config) -> Splits:
         test, train = train[:ntest], train[ntest:]
     if config.data.max_structures is not None:
         train = train[: config.data.max_structures]
-    validation = (load(config.data.validation, "data.validation", species, False, dmin)
-                  if config.data.validation else [])
+    validation = load(config.data.validation, "data.validation", species, False, dmin) if config.data.validation else []
     return Splits(train, test, validation)
 
 

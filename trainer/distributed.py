@@ -32,7 +32,7 @@ class World:
 
     def shard(self, items: Sequence) -> list:
         """Every ``size``-th item starting at ``rank`` (the same rule on every rank)."""
-        return list(items[self.rank::self.size])
+        return list(items[self.rank :: self.size])
 
     def owner(self, index: int) -> tuple[int, int]:
         """(rank, local position) of item ``index`` of a sharded sequence."""
@@ -47,8 +47,7 @@ class World:
 
     def reduce_(self, tensor: torch.Tensor, op: str = "sum") -> torch.Tensor:
         if self.active:
-            ops = {"sum": torch.distributed.ReduceOp.SUM, "min": torch.distributed.ReduceOp.MIN,
-                   "max": torch.distributed.ReduceOp.MAX}
+            ops = {"sum": torch.distributed.ReduceOp.SUM, "min": torch.distributed.ReduceOp.MIN, "max": torch.distributed.ReduceOp.MAX}
             torch.distributed.all_reduce(tensor, op=ops[op])
         return tensor
 
@@ -64,7 +63,7 @@ class World:
         torch.distributed.all_reduce(flat)
         offset = 0
         for g in grads:
-            g.copy_(flat[offset:offset + g.numel()].view_as(g))
+            g.copy_(flat[offset : offset + g.numel()].view_as(g))
             offset += g.numel()
 
     def gather(self, obj) -> list:

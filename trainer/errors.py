@@ -44,8 +44,7 @@ def decode_text(path, data: bytes, what: str) -> str:
     control = _CONTROL.search(text)
     if control:  # the C++ reader refuses these too (core/src/nnascii.cpp): never read them as whitespace
         line = text.count("\n", 0, control.start()) + 1
-        raise InputFileError(path, f"line {line}", f"a text {what}",
-                             f"binary data (control character {ord(control.group()):#04x})")
+        raise InputFileError(path, f"line {line}", f"a text {what}", f"binary data (control character {ord(control.group()):#04x})")
     return text
 
 

@@ -79,8 +79,7 @@ def predict(model, structure: Structure, forces: bool = False, virial: bool = Fa
         species = species_indices(structure, model.species)  # the same message as the torch path
         energy, atomic, f, w = model.handle.compute(structure)
         refs = np.array(model.reference_energies)[species]
-        return Prediction(energy, float((atomic - refs).sum()), atomic, f if forces else None,
-                          w if virial else None, model.handle.extrapolation())
+        return Prediction(energy, float((atomic - refs).sum()), atomic, f if forces else None, w if virial else None, model.handle.extrapolation())
     batch = collate([to_graph(structure, model.species, model.cutoff)])
     need_grad = forces or virial
     atomic, vec, grad = edge_forward(model, batch, need_grad)

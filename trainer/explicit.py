@@ -106,8 +106,7 @@ class ExplicitSpecies(torch.nn.Module):
         dedg = (delta @ self.w[0]) * self.scale_in * self.inv_scale
         return h[:, 0] * self.inv_scale + self.offset, dedg
 
-    def energy_and_gradient(self, centre: torch.Tensor, nbr_species: torch.Tensor, vec: torch.Tensor,
-                            ncentres: int) -> Tuple[torch.Tensor, torch.Tensor]:
+    def energy_and_gradient(self, centre: torch.Tensor, nbr_species: torch.Tensor, vec: torch.Tensor, ncentres: int) -> Tuple[torch.Tensor, torch.Tensor]:
         """``centre`` (E,) sorted local index, ``vec`` (E, 3): energies (C,), dE/dvec (E, 3)."""
         dtype = vec.dtype
         nr, na = self.nr, self.na
@@ -127,7 +126,7 @@ class ExplicitSpecies(torch.nn.Module):
         G[:, :nr].index_add_(0, c_r, terms)
         wr = w[rad]
         if self.multi:
-            G[:, nr + na:2 * nr + na].index_add_(0, c_r, terms * wr[:, None])
+            G[:, nr + na : 2 * nr + na].index_add_(0, c_r, terms * wr[:, None])
         # angular block: pairs of edges inside rc_a, G[c, m] = sum fc1 fc2 T_m(cos)
         if na > 0:
             ang = torch.nonzero(r <= self.rc_a).squeeze(1)
@@ -143,10 +142,10 @@ class ExplicitSpecies(torch.nn.Module):
             Ta, dTa = chebyshev_and_slope(x, na - 1)
             ff = f1 * f2
             c_a = centre[e1]
-            G[:, nr:nr + na].index_add_(0, c_a, ff[:, None] * Ta)
+            G[:, nr : nr + na].index_add_(0, c_a, ff[:, None] * Ta)
             w12 = w[e1] * w[e2]
             if self.multi:
-                G[:, 2 * nr + na:].index_add_(0, c_a, (ff * w12)[:, None] * Ta)
+                G[:, 2 * nr + na :].index_add_(0, c_a, (ff * w12)[:, None] * Ta)
         else:
             e1 = torch.zeros(0, dtype=torch.int64)
             e2 = e1
@@ -159,13 +158,13 @@ class ExplicitSpecies(torch.nn.Module):
         # back to the edges: radial s_e = sum_m (a_m + w_e b_m) d(fc T_m)/dr along R_e/r_e
         coef = dedg[c_r, :nr]
         if self.multi:
-            coef = coef + wr[:, None] * dedg[c_r, nr + na:2 * nr + na]
+            coef = coef + wr[:, None] * dedg[c_r, nr + na : 2 * nr + na]
         grad = torch.zeros_like(vec)
         grad.index_add_(0, rad, ((coef * slope).sum(dim=1))[:, None] * unit[rad])
         if na > 0:
-            ca = dedg[c_a, nr:nr + na]
+            ca = dedg[c_a, nr : nr + na]
             if self.multi:
-                ca = ca + w12[:, None] * dedg[c_a, 2 * nr + na:]
+                ca = ca + w12[:, None] * dedg[c_a, 2 * nr + na :]
             S = (ca * Ta).sum(dim=1)
             Sp = (ca * dTa).sum(dim=1) * sc
             r1, r2 = r[e1], r[e2]
@@ -196,8 +195,7 @@ class ExplicitGradientModel(torch.nn.Module):
         return self.reference(species, edge_index, edge_vec)
 
     @torch.jit.export
-    def energies_and_gradient(self, species: torch.Tensor, edge_index: torch.Tensor,
-                              edge_vec: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    def energies_and_gradient(self, species: torch.Tensor, edge_index: torch.Tensor, edge_vec: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """Atomic energies (N,) and dE_total/d edge_vec (E, 3); edges grouped by centre."""
         n = species.shape[0]
         energies = torch.zeros(n, dtype=edge_vec.dtype)
@@ -209,8 +207,7 @@ class ExplicitGradientModel(torch.nn.Module):
                 local = torch.full([n], -1, dtype=torch.int64)
                 local[centres] = torch.arange(centres.numel())
                 edges = torch.nonzero(centre_species == t).squeeze(1)
-                e, g = part.energy_and_gradient(local[edge_index[0][edges]], species[edge_index[1][edges]],
-                                                edge_vec[edges], centres.numel())
+                e, g = part.energy_and_gradient(local[edge_index[0][edges]], species[edge_index[1][edges]], edge_vec[edges], centres.numel())
                 energies[centres] = e
                 grad[edges] = g
         return energies, grad

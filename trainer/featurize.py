@@ -35,8 +35,7 @@ def _energy(s: Structure) -> float:
     return float(s.energy) if s.energy is not None else float("nan")
 
 
-def features_from_native(model: AenetModel, structures: Sequence[Structure],
-                         per_structure: Sequence[StructureFeatures]) -> Features:
+def features_from_native(model: AenetModel, structures: Sequence[Structure], per_structure: Sequence[StructureFeatures]) -> Features:
     """Species-wise descriptor rows (structure order, then atom order) as ``Features``."""
     index = {s: k for k, s in enumerate(model.species)}
     nsf = [m.descriptor.size for m in model.species_models]
@@ -47,23 +46,20 @@ def features_from_native(model: AenetModel, structures: Sequence[Structure],
         for t in range(len(model.species)):
             sel = sp == t
             if sel.any():
-                rows[t].append(f.G[sel, :nsf[t]])
+                rows[t].append(f.G[sel, : nsf[t]])
                 owner[t].append(np.full(int(sel.sum()), k, dtype=np.int64))
-    descriptors = [torch.from_numpy(np.concatenate(r)) if r else torch.zeros(0, nsf[t], dtype=torch.float64)
-                   for t, r in enumerate(rows)]
-    structure_of_row = [torch.from_numpy(np.concatenate(o)) if o else torch.zeros(0, dtype=torch.int64)
-                        for o in owner]
+    descriptors = [torch.from_numpy(np.concatenate(r)) if r else torch.zeros(0, nsf[t], dtype=torch.float64) for t, r in enumerate(rows)]
+    structure_of_row = [torch.from_numpy(np.concatenate(o)) if o else torch.zeros(0, dtype=torch.int64) for o in owner]
     natoms = torch.tensor([float(s.natoms) for s in structures], dtype=torch.float64)
     energy = torch.tensor([_energy(s) for s in structures], dtype=torch.float64)
     return Features(descriptors, structure_of_row, natoms, energy)
 
 
-def featurize(model: AenetModel, structures: Sequence[Structure], pool: HandlePool,
-              chunk: int = 512) -> Features:
+def featurize(model: AenetModel, structures: Sequence[Structure], pool: HandlePool, chunk: int = 512) -> Features:
     """Descriptors of ``structures`` through the C++ core, ``chunk`` structures at a time."""
     parts = []
     for start in range(0, len(structures), chunk):
-        part = structures[start:start + chunk]
+        part = structures[start : start + chunk]
         parts.append(features_from_native(model, part, pool.map(lambda h, s: h.features(s), part)))
     from .batch import concat_features
 
@@ -107,11 +103,10 @@ class ForceData:
 
 
 def jacobian_bytes(structures: Sequence[Structure], ld: int, dtype: str = "float64") -> int:
-    return sum(s.natoms ** 2 * ld * 3 * (8 if dtype == "float64" else 4) for s in structures)
+    return sum(s.natoms**2 * ld * 3 * (8 if dtype == "float64" else 4) for s in structures)
 
 
-def force_data(model: AenetModel, structures: Sequence[Structure], pool: HandlePool,
-               dtype: str = "float64") -> ForceData:
+def force_data(model: AenetModel, structures: Sequence[Structure], pool: HandlePool, dtype: str = "float64") -> ForceData:
     """Descriptors and dense Jacobians of ``structures`` (all with reference forces); the
     C++ core writes each Jacobian straight into its size group's tensor (float64), stored
     as ``dtype`` (``float32`` halves memory and the memory traffic of a force epoch)."""

@@ -16,8 +16,7 @@ from tqdm import tqdm
 from .atomic_io import atomic_write_text
 from .batch import concat_features, feature_energies
 from .build import build_model, normalize
-from .checkpoint import (CHECKPOINT, apply_extras, load_checkpoint, model_from_state, save_checkpoint,
-                         species_extras)
+from .checkpoint import CHECKPOINT, apply_extras, load_checkpoint, model_from_state, save_checkpoint, species_extras
 from .convert import write_nnascii
 from .config import Config, config_to_dict, resume_conflicts
 from .dataset import cohesive_per_atom, load_splits
@@ -44,8 +43,7 @@ class Run:
         c = self.config
         self.world = world()
         if self.world.active and c.training.mode == "forces" and c.training.optimizer == "adam":
-            raise ValueError("direct force training with Adam runs in one process only; use training.optimizer: "
-                             "lbfgs under torchrun")
+            raise ValueError("direct force training with Adam runs in one process only; use training.optimizer: lbfgs under torchrun")
         self.splits = load_splits(c)
         self.model = build_model(c)
         # this rank's share of the training structures (all of them in one process)
@@ -53,8 +51,7 @@ class Run:
         # descriptors come from the C++ core; the networks of this handle are not used
         self.pool = model_handles(self.model, c.training.threads)
         self.train_features = featurize(self.model, self.local_train, self.pool)
-        normalize(self.model, self.train_features,
-                  cohesive_per_atom(self.splits.train, c.data.reference_energies), self.world)
+        normalize(self.model, self.train_features, cohesive_per_atom(self.splits.train, c.data.reference_energies), self.world)
         self.test_features = featurize(self.model, self.splits.test, self.pool)
         self.taylor_features = None
         self.n_taylor = 0
@@ -67,9 +64,9 @@ class Run:
         params = list(self.model.parameters())
         if c.training.optimizer == "lbfgs":
             # max_eval must be set: torch derives 1 from max_iter=1, which stalls the line search
-            self.optimizer = torch.optim.LBFGS(params, lr=1.0, max_iter=1, max_eval=25, history_size=20,
-                                               tolerance_grad=0.0, tolerance_change=0.0,
-                                               line_search_fn="strong_wolfe")
+            self.optimizer = torch.optim.LBFGS(
+                params, lr=1.0, max_iter=1, max_eval=25, history_size=20, tolerance_grad=0.0, tolerance_change=0.0, line_search_fn="strong_wolfe"
+            )
         else:
             self.optimizer = torch.optim.Adam(params, lr=c.training.learning_rate)
         self.epoch = 0
@@ -87,11 +84,13 @@ class Run:
         budget = self.config.forces.jacobian_memory_gb * 1e9
         if need <= budget:
             return [force_data(self.model, structures, self.pool, dtype)]
-        print(f"forces: the descriptor Jacobians need {need / 1e9:.2f} GB > forces.jacobian_memory_gb "
-              f"= {self.config.forces.jacobian_memory_gb:g}; recomputing them in chunks of {FORCE_CHUNK} "
-              "structures every evaluation (slower)", flush=True)
-        return [lambda part=structures[k:k + FORCE_CHUNK]: force_data(self.model, part, self.pool, dtype)
-                for k in range(0, len(structures), FORCE_CHUNK)]
+        print(
+            f"forces: the descriptor Jacobians need {need / 1e9:.2f} GB > forces.jacobian_memory_gb "
+            f"= {self.config.forces.jacobian_memory_gb:g}; recomputing them in chunks of {FORCE_CHUNK} "
+            "structures every evaluation (slower)",
+            flush=True,
+        )
+        return [lambda part=structures[k : k + FORCE_CHUNK]: force_data(self.model, part, self.pool, dtype) for k in range(0, len(structures), FORCE_CHUNK)]
 
     def _taylor_features(self, epoch: int):
         # drawn from all references on every rank (the same random stream as one process), then shared out
@@ -107,9 +106,11 @@ class Run:
         state = load_checkpoint(self.dir / CHECKPOINT)
         conflicts = resume_conflicts(state["config"], config_to_dict(self.config))
         if conflicts:
-            raise ValueError(f"{self.dir / CHECKPOINT}: written with a different configuration "
-                             f"({', '.join(conflicts)} differ); only the schedule (training.epochs, max_seconds, "
-                             "selection, checkpoint_every, force_metrics_every, threads) may change on resume")
+            raise ValueError(
+                f"{self.dir / CHECKPOINT}: written with a different configuration "
+                f"({', '.join(conflicts)} differ); only the schedule (training.epochs, max_seconds, "
+                "selection, checkpoint_every, force_metrics_every, threads) may change on resume"
+            )
         self.model.load_state_dict(state["model_state"])
         apply_extras(self.model, state["extras"])
         if state["optimizer_state"] is not None:
@@ -134,7 +135,7 @@ class Run:
             perm = rng.permutation(total)
             losses = []
             for start in range(0, len(perm), c.training.batch_size):
-                batch = perm[start:start + c.training.batch_size]
+                batch = perm[start : start + c.training.batch_size]
                 sub = data.subset(torch.tensor(self._local_rows(batch), dtype=torch.int64))
                 self.optimizer.zero_grad()
                 loss = energy_loss_backward(self.model, sub, total=len(batch))
@@ -149,27 +150,27 @@ class Run:
         if c.forces.fraction < 1.0:
             shapes = self._force_group_shapes()
             masks = [[torch.from_numpy(rng.random(shape) < c.forces.fraction) for shape in part] for part in shapes]
-        ncomp = (int(self.world.sum(sum(int(m.sum()) for part in masks for m in part))) if masks
-                 else sum(s.natoms * 3 for s in self.splits.train))
+        ncomp = int(self.world.sum(sum(int(m.sum()) for part in masks for m in part))) if masks else sum(s.natoms * 3 for s in self.splits.train)
         nstruct = len(self.splits.train)
         if c.training.optimizer == "lbfgs":
-            return self._lbfgs(lambda: force_loss_backward(self.model, self.force_parts, nstruct, ncomp,
-                                                           c.forces.weight, masks))
+            return self._lbfgs(lambda: force_loss_backward(self.model, self.force_parts, nstruct, ncomp, c.forces.weight, masks))
         losses = []
         for k in rng.permutation(len(parts)):
             self.optimizer.zero_grad()
             m = [masks[k]] if masks else None
             nc = int(sum(int(x.sum()) for x in m[0])) if m else parts[k].ncomponents
-            losses.append(force_loss_backward(self.model, [parts[k]], parts[k].features.nstructures, nc,
-                                              c.forces.weight, m))
+            losses.append(force_loss_backward(self.model, [parts[k]], parts[k].features.nstructures, nc, c.forces.weight, m))
             self.optimizer.step()
         return float(np.mean(losses))
 
     def _force_group_shapes(self) -> list[list[tuple]]:
         """(S_g, n·3) of every size group of every force part, without computing Jacobians."""
         if not hasattr(self, "_group_shapes"):
-            chunks = ([self.splits.train] if not callable(self.force_parts[0]) else
-                      [self.splits.train[k:k + FORCE_CHUNK] for k in range(0, len(self.splits.train), FORCE_CHUNK)])
+            chunks = (
+                [self.splits.train]
+                if not callable(self.force_parts[0])
+                else [self.splits.train[k : k + FORCE_CHUNK] for k in range(0, len(self.splits.train), FORCE_CHUNK)]
+            )
             self._group_shapes = []
             for chunk in chunks:
                 sizes: dict[int, int] = {}
@@ -199,8 +200,7 @@ class Run:
 
     def _metrics(self, epoch: int, with_forces: bool) -> dict:
         row = {"epoch": epoch}
-        for name, feats, structures in (("train", self.train_features, self.local_train),
-                                        ("test", self.test_features, self.splits.test)):
+        for name, feats, structures in (("train", self.train_features, self.local_train), ("test", self.test_features, self.splits.test)):
             if with_forces and all(s.forces is not None for s in structures):
                 p = predict_structures(self.model, structures, forces=True, threads=self.config.training.threads)
             else:
@@ -233,8 +233,13 @@ class Run:
         if self.world.main:
             atomic_write_text(self.dir / "config.yaml", yaml.safe_dump(config_to_dict(c), sort_keys=False))
         quiet = self.progress is False or not self.world.main
-        bar = tqdm(range(self.epoch + 1, c.training.epochs + 1), initial=self.epoch, total=c.training.epochs,
-                   disable=True if quiet else (None if self.progress is None else False), desc="epochs")
+        bar = tqdm(
+            range(self.epoch + 1, c.training.epochs + 1),
+            initial=self.epoch,
+            total=c.training.epochs,
+            disable=True if quiet else (None if self.progress is None else False),
+            desc="epochs",
+        )
         for epoch in bar:
             self.model.train()
             t0 = time.perf_counter()
@@ -246,15 +251,16 @@ class Run:
             row = self._metrics(epoch, with_forces)
             row.update({"loss": loss, "seconds": seconds, "n_taylor": self.n_taylor})
             self.history.append(row)
-            if (self.best is None or c.training.selection == "last"
-                    or row["test_energy_rmse"] < self.best["test_energy_rmse"]):
-                self.best = {"epoch": epoch, "test_energy_rmse": row["test_energy_rmse"],
-                             "model_state": {k: v.clone() for k, v in self.model.state_dict().items()},
-                             "extras": species_extras(self.model)}
+            if self.best is None or c.training.selection == "last" or row["test_energy_rmse"] < self.best["test_energy_rmse"]:
+                self.best = {
+                    "epoch": epoch,
+                    "test_energy_rmse": row["test_energy_rmse"],
+                    "model_state": {k: v.clone() for k, v in self.model.state_dict().items()},
+                    "extras": species_extras(self.model),
+                }
             bar.set_postfix(loss=f"{loss:.3g}", test_E=f"{row['test_energy_rmse']:.2f} meV/at")
             self.epoch = epoch
-            out_of_time = (c.training.max_seconds is not None
-                           and sum(h["seconds"] for h in self.history) >= c.training.max_seconds)
+            out_of_time = c.training.max_seconds is not None and sum(h["seconds"] for h in self.history) >= c.training.max_seconds
             if epoch % c.training.checkpoint_every == 0 or epoch == c.training.epochs or out_of_time:
                 if out_of_time and not with_forces:
                     self.history[-1].update(self._metrics(epoch, with_forces=True))
@@ -268,8 +274,7 @@ class Run:
     def _save(self) -> None:
         if not self.world.main:
             return
-        save_checkpoint(self.dir / CHECKPOINT, self.config, self.model, self.optimizer, self.epoch,
-                        self.history, self.best)
+        save_checkpoint(self.dir / CHECKPOINT, self.config, self.model, self.optimizer, self.epoch, self.history, self.best)
         write_metrics_csv(self.dir / "metrics.csv", self.history)
 
     def finish(self) -> dict:
@@ -281,17 +286,20 @@ class Run:
         best = model_from_state(self.config, state["model_state"], state["extras"])
         write_nnascii(best, self.dir / "potential")
         save_torchscript(best, self.dir / "model.pt")
-        summary = {"best_epoch": self.best["epoch"] if self.best else 0, "epochs": self.epoch,
-                   "mode": self.config.training.mode, "n_train": len(self.splits.train),
-                   "n_test": len(self.splits.test), "n_validation": len(self.splits.validation),
-                   "n_taylor": self.n_taylor,
-                   "seconds_per_epoch": float(np.mean([h["seconds"] for h in self.history])) if self.history else 0.0}
+        summary = {
+            "best_epoch": self.best["epoch"] if self.best else 0,
+            "epochs": self.epoch,
+            "mode": self.config.training.mode,
+            "n_train": len(self.splits.train),
+            "n_test": len(self.splits.test),
+            "n_validation": len(self.splits.validation),
+            "n_taylor": self.n_taylor,
+            "seconds_per_epoch": float(np.mean([h["seconds"] for h in self.history])) if self.history else 0.0,
+        }
         predictions = {}
-        for name, structures in (("train", self.splits.train), ("test", self.splits.test),
-                                 ("validation", self.splits.validation)):
+        for name, structures in (("train", self.splits.train), ("test", self.splits.test), ("validation", self.splits.validation)):
             if structures:
-                p = predict_structures(best, structures, forces=all(s.forces is not None for s in structures),
-                                       threads=self.config.training.threads)
+                p = predict_structures(best, structures, forces=all(s.forces is not None for s in structures), threads=self.config.training.threads)
                 predictions[name] = p
                 summary[name] = summarize(p)
         atomic_write_text(self.dir / "summary.json", json.dumps(summary, indent=1))
@@ -310,9 +318,13 @@ def joined(parts: list[Predictions]) -> Predictions:
         return parts[0]
     cat = np.concatenate
     forces = all(p.force_pred is not None for p in parts)
-    return Predictions(cat([p.energy_ref for p in parts]), cat([p.energy_pred for p in parts]),
-                       cat([p.natoms for p in parts]), cat([p.force_ref for p in parts]) if forces else None,
-                       cat([p.force_pred for p in parts]) if forces else None)
+    return Predictions(
+        cat([p.energy_ref for p in parts]),
+        cat([p.energy_pred for p in parts]),
+        cat([p.natoms for p in parts]),
+        cat([p.force_ref for p in parts]) if forces else None,
+        cat([p.force_pred for p in parts]) if forces else None,
+    )
 
 
 def write_metrics_csv(path: Path, history: list[dict]) -> None:

@@ -22,8 +22,7 @@ class Predictions:
     force_pred: np.ndarray | None = None
 
 
-def predict_structures(model: AenetModel, structures: Sequence[Structure], forces: bool,
-                       threads: int = 1) -> Predictions:
+def predict_structures(model: AenetModel, structures: Sequence[Structure], forces: bool, threads: int = 1) -> Predictions:
     """Energies (and forces) of ``structures`` with ``model`` through the C++ evaluator."""
     pool = model_handles(model, threads)
     results = pool.map(lambda h, s: h.compute(s), list(structures))

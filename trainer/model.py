@@ -6,7 +6,6 @@ int64 species (N,), int64 edge_index (2, E) [centre, neighbour], float64 edge_ve
 (E_i = y_i / scale + shift + E_atom, AENET_FORMAT.md §6).
 """
 
-
 from typing import List
 
 import torch
@@ -19,9 +18,18 @@ class SpeciesModel(torch.nn.Module):
 
     envtypes: List[str]
 
-    def __init__(self, species: str, descriptor: torch.nn.Module, network: AtomicNetwork, envtypes: List[str],
-                 feature_mean: torch.Tensor, feature_meansq: torch.Tensor, scale: float, shift: float,
-                 reference_energy: float):
+    def __init__(
+        self,
+        species: str,
+        descriptor: torch.nn.Module,
+        network: AtomicNetwork,
+        envtypes: List[str],
+        feature_mean: torch.Tensor,
+        feature_meansq: torch.Tensor,
+        scale: float,
+        shift: float,
+        reference_energy: float,
+    ):
         super().__init__()
         self.species = species
         self.descriptor = descriptor
@@ -40,8 +48,7 @@ class SpeciesModel(torch.nn.Module):
         with torch.no_grad():
             var = self.feature_meansq - self.feature_mean**2
             std = torch.sqrt(torch.clamp(var, min=0.0))
-            self.feature_scale.copy_(torch.where(std > 1e-10, 1.0 / torch.where(std > 1e-10, std, torch.ones_like(std)),
-                                                 torch.zeros_like(std)))
+            self.feature_scale.copy_(torch.where(std > 1e-10, 1.0 / torch.where(std > 1e-10, std, torch.ones_like(std)), torch.zeros_like(std)))
 
     def network_output(self, descriptors: torch.Tensor) -> torch.Tensor:
         return self.network((descriptors - self.feature_mean) * self.feature_scale)
@@ -78,8 +85,7 @@ class AenetModel(torch.nn.Module):
         return energies
 
     @torch.jit.export
-    def descriptors(self, species: torch.Tensor, edge_index: torch.Tensor, edge_vec: torch.Tensor,
-                    t: int) -> torch.Tensor:
+    def descriptors(self, species: torch.Tensor, edge_index: torch.Tensor, edge_vec: torch.Tensor, t: int) -> torch.Tensor:
         """Raw descriptors of all atoms of species index ``t`` (in atom order)."""
         n = species.shape[0]
         centres = torch.nonzero(species == t).squeeze(1)

@@ -43,8 +43,7 @@ def library() -> ctypes.CDLL:
             lib.taylorann_last_error.restype = ctypes.c_char_p
             lib.taylorann_destroy.restype = None
             if lib.taylorann_api_version() < API_VERSION:
-                raise NativeError(f"{core_library()}: C API version {lib.taylorann_api_version()}, "
-                                  f"need {API_VERSION}; reinstall with 'pip install .'")
+                raise NativeError(f"{core_library()}: C API version {lib.taylorann_api_version()}, need {API_VERSION}; reinstall with 'pip install .'")
             _lib = lib
     return _lib
 
@@ -142,18 +141,34 @@ class NativeHandle:
         ld = self.row_length()
         G = np.zeros((n, ld))
         if not derivatives:
-            _check(library().taylorann_features_periodic(self._ptr, n, _ptr(x, _DP), _ptr(sp, _IP), _ptr(cell, _DP),
-                                                         _ptr(pbc, _IP), ld, _ptr(G, _DP), 0, None, None, None,
-                                                         None))
+            _check(
+                library().taylorann_features_periodic(
+                    self._ptr, n, _ptr(x, _DP), _ptr(sp, _IP), _ptr(cell, _DP), _ptr(pbc, _IP), ld, _ptr(G, _DP), 0, None, None, None, None
+                )
+            )
             return StructureFeatures(G)
         capacity = n * n  # always enough: one block per (centre, atom) pair at most
         count = ctypes.c_int64()
         centre = np.empty(capacity, dtype=np.int32)
         atom = np.empty(capacity, dtype=np.int32)
         values = np.empty((capacity, ld, 3))  # the library fills every block it reports
-        _check(library().taylorann_features_periodic(
-            self._ptr, n, _ptr(x, _DP), _ptr(sp, _IP), _ptr(cell, _DP), _ptr(pbc, _IP), ld, _ptr(G, _DP),
-            capacity, ctypes.byref(count), _ptr(centre, _IP), _ptr(atom, _IP), _ptr(values, _DP)))
+        _check(
+            library().taylorann_features_periodic(
+                self._ptr,
+                n,
+                _ptr(x, _DP),
+                _ptr(sp, _IP),
+                _ptr(cell, _DP),
+                _ptr(pbc, _IP),
+                ld,
+                _ptr(G, _DP),
+                capacity,
+                ctypes.byref(count),
+                _ptr(centre, _IP),
+                _ptr(atom, _IP),
+                _ptr(values, _DP),
+            )
+        )
         m = count.value
         return StructureFeatures(G, centre[:m], atom[:m], values[:m])
 
@@ -164,19 +179,19 @@ class NativeHandle:
         n, ld = len(sp), G.shape[1]
         if G.shape != (n, ld) or J.shape != (n * ld, n * 3) or not (G.flags.c_contiguous and J.flags.c_contiguous):
             raise ValueError(f"features_dense: G must be ({n}, ld) and J ({n}*ld, {n * 3}), C-contiguous")
-        _check(library().taylorann_features_dense(self._ptr, n, _ptr(x, _DP), _ptr(sp, _IP), _ptr(cell, _DP),
-                                                  _ptr(pbc, _IP), ld, _ptr(G, _DP), _ptr(J, _DP)))
+        _check(library().taylorann_features_dense(self._ptr, n, _ptr(x, _DP), _ptr(sp, _IP), _ptr(cell, _DP), _ptr(pbc, _IP), ld, _ptr(G, _DP), _ptr(J, _DP)))
 
     def compute(self, structure: Structure):
         """Energy (eV), atomic energies, forces (eV/Å) and virial W_ab = Σ r_a F_b (eV)."""
         x, sp, cell, pbc = structure_arrays(structure, self.species)
         n = len(sp)
         e, ea, f, w = ctypes.c_double(), np.zeros(n), np.zeros((n, 3)), np.zeros(6)  # the C API accumulates
-        _check(library().taylorann_compute_periodic(self._ptr, n, _ptr(x, _DP), _ptr(sp, _IP), _ptr(cell, _DP),
-                                                    _ptr(pbc, _IP), ctypes.byref(e), _ptr(ea, _DP), _ptr(f, _DP),
-                                                    _ptr(w, _DP)))
+        _check(
+            library().taylorann_compute_periodic(
+                self._ptr, n, _ptr(x, _DP), _ptr(sp, _IP), _ptr(cell, _DP), _ptr(pbc, _IP), ctypes.byref(e), _ptr(ea, _DP), _ptr(f, _DP), _ptr(w, _DP)
+            )
+        )
         return e.value, ea, f, voigt_to_matrix(w)
-
 
     def extrapolation(self) -> np.ndarray | None:
         """Atoms (indices of the last compute's structure) whose descriptor left the training
@@ -188,8 +203,7 @@ class NativeHandle:
             return None
         _check(status)
         atoms = np.zeros(count.value, dtype=np.int32)
-        _check(lib.taylorann_extrapolation(self._ptr, ctypes.byref(count), _ptr(atoms, _IP),
-                                           ctypes.c_int64(len(atoms))))
+        _check(lib.taylorann_extrapolation(self._ptr, ctypes.byref(count), _ptr(atoms, _IP), ctypes.c_int64(len(atoms))))
         return atoms.astype(np.int64)
 
 
@@ -211,10 +225,10 @@ class HandlePool:
     def map(self, work: Callable[[NativeHandle, object], object], items: Sequence) -> list:
         if self.threads == 1 or len(items) < 2:
             return [work(self._handles[0], it) for it in items]
-        chunks = [items[k::self.threads] for k in range(self.threads)]
+        chunks = [items[k :: self.threads] for k in range(self.threads)]
         with ThreadPoolExecutor(self.threads) as ex:
             parts = list(ex.map(lambda hc: [work(hc[0], it) for it in hc[1]], zip(self._handles, chunks)))
         out = [None] * len(items)
         for k, part in enumerate(parts):
-            out[k::self.threads] = part
+            out[k :: self.threads] = part
         return out

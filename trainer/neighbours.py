@@ -35,9 +35,7 @@ def neighbour_graph(structure: Structure, cutoff: float) -> NeighbourGraph:
     if structure.periodic and not all(structure.pbc):  # slab or wire: see _vacuum_box
         box = _vacuum_box(structure, cutoff)
     calc = NeighborList(cutoff=float(cutoff), full_list=True)
-    i, j, s, d = calc.compute(
-        points=structure.positions, box=box, periodic=structure.periodic, quantities="ijSd"
-    )
+    i, j, s, d = calc.compute(points=structure.positions, box=box, periodic=structure.periodic, quantities="ijSd")
     keep = d > COINCIDENT
     i, j, s = i[keep], j[keep], s[keep]
     order = np.lexsort((j, i))

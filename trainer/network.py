@@ -1,6 +1,5 @@
 """Per-species feed-forward networks with ænet's activation functions (AENET_FORMAT.md §3.3)."""
 
-
 from typing import List
 
 import torch
@@ -43,9 +42,7 @@ class AtomicNetwork(torch.nn.Module):
                 raise ValueError(f"unknown activation code {c}; known: {ACTIVATION_CODES}")
         self.nnodes = [int(n) for n in nnodes]
         self.codes = [int(c) for c in codes]
-        self.layers = torch.nn.ModuleList(
-            [torch.nn.Linear(nnodes[k], nnodes[k + 1], dtype=torch.float64) for k in range(len(nnodes) - 1)]
-        )
+        self.layers = torch.nn.ModuleList([torch.nn.Linear(nnodes[k], nnodes[k + 1], dtype=torch.float64) for k in range(len(nnodes) - 1)])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = x
@@ -58,7 +55,5 @@ class AtomicNetwork(torch.nn.Module):
         with torch.no_grad():
             for layer in self.layers:
                 bound = (6.0 / (layer.in_features + layer.out_features)) ** 0.5
-                layer.weight.copy_(
-                    (torch.rand(layer.weight.shape, generator=generator, dtype=torch.float64) * 2 - 1) * bound
-                )
+                layer.weight.copy_((torch.rand(layer.weight.shape, generator=generator, dtype=torch.float64) * 2 - 1) * bound)
                 layer.bias.zero_()

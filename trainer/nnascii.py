@@ -49,7 +49,7 @@ class NetworkSection:
         out = []
         for l in range(self.nlayers - 1):
             n_in, n_out = self.nnodes[l], self.nnodes[l + 1]
-            block = self.weights[iw[l]: iw[l + 1]]
+            block = self.weights[iw[l] : iw[l + 1]]
             m = block.reshape(n_in + 1, n_out).T
             out.append((m[:, :n_in].copy(), m[:, n_in].copy()))
         return out
@@ -76,8 +76,7 @@ class NetworkSection:
         acts = [int(v) for v in rec.ints("N6 f_a", nlayers - 1)]
         for a in acts:
             if a not in ACTIVATIONS:
-                rec.fail("N6 f_a", f"activation codes in {sorted(ACTIVATIONS)} "
-                         f"({', '.join(f'{k}={v}' for k, v in ACTIVATIONS.items())})", str(a), rec.pos)
+                rec.fail("N6 f_a", f"activation codes in {sorted(ACTIVATIONS)} ({', '.join(f'{k}={v}' for k, v in ACTIVATIONS.items())})", str(a), rec.pos)
         iw = [int(v) for v in rec.ints("N7 iw", nlayers)]
         iv = [int(v) for v in rec.ints("N8 iv", nlayers)]
         net = cls(nnodes, acts, np.zeros(0))
@@ -191,8 +190,7 @@ class SetupSection:
             sfenv[:k] = rows[:k]
         else:
             rec.fail("S12 sfenv", f"{2 * nsf} integers (2 x nsf)", str(len(env_tokens)), start)
-        stats = [rec.reals(name, nsf) for name in
-                 ("S14 sfval_min", "S15 sfval_max", "S16 sfval_avg", "S17 sfval_cov")]
+        stats = [rec.reals(name, nsf) for name in ("S14 sfval_min", "S15 sfval_max", "S16 sfval_avg", "S17 sfval_cov")]
         setup = cls(description, atomtype, envtypes, rc_min, rc_max, canonical, sf, sfparam, sfenv, neval, *stats)
         setup._validate(rec)
         return setup
@@ -204,8 +202,11 @@ class SetupSection:
             if n_r < 0 or n_a < -1 or rc_r <= 0:
                 rec.fail("S11 sfparam", "Chebyshev radial_Rc > 0 and orders >= 0", str(self.sfparam[:, 0]))
             if want != self.nsf:
-                rec.fail("S8 nsf", f"{want} = (radial order {n_r} + angular order {n_a} + 2)"
-                         f" x {2 if len(self.envtypes) > 1 else 1} for a Chebyshev set-up", str(self.nsf))
+                rec.fail(
+                    "S8 nsf",
+                    f"{want} = (radial order {n_r} + angular order {n_a} + 2) x {2 if len(self.envtypes) > 1 else 1} for a Chebyshev set-up",
+                    str(self.nsf),
+                )
         else:
             bad = [int(k) for k in self.sf if k not in (1, 2, 3, 4, 5)]
             if bad:
@@ -215,8 +216,7 @@ class SetupSection:
                 need = 2 if self.sf[k] >= 4 else 1
                 for row in range(need):
                     if not 1 <= self.sfenv[row, k] <= nenv:
-                        rec.fail("S12 sfenv", f"environment indices 1..{nenv} for function {k + 1}",
-                                 str(int(self.sfenv[row, k])))
+                        rec.fail("S12 sfenv", f"environment indices 1..{nenv} for function {k + 1}", str(int(self.sfenv[row, k])))
         if np.any(self.sfval_cov - self.sfval_avg**2 < -1e-6 * np.maximum(1.0, self.sfval_cov)):
             rec.fail("S17 sfval_cov", "mean of squares >= square of mean for every feature")
 
@@ -355,13 +355,11 @@ def read_potential(path: str | os.PathLike) -> PotentialFile:
     trainset = TrainsetSection.read(rec)
     for k in range(rec.pos, len(rec.lines)):  # nothing but blank lines after the last record
         if rec.lines[k].strip():
-            rec.fail("T10 E_min E_max E_av", "the end of the file after the last record",
-                     repr(rec.lines[k].strip()[:40]), k + 1)
+            rec.fail("T10 E_min E_max E_av", "the end of the file after the last record", repr(rec.lines[k].strip()[:40]), k + 1)
     if network.nnodes[0] != setup.nsf:
         raise InputFileError(path, "record N5 nnodes", f"input layer size = nsf = {setup.nsf}", str(network.nnodes[0]))
     if setup.atomtype not in trainset.typenames:
-        raise InputFileError(path, "record T6 typenames", f"the central species '{setup.atomtype}' among the type names",
-                             str(trainset.typenames))
+        raise InputFileError(path, "record T6 typenames", f"the central species '{setup.atomtype}' among the type names", str(trainset.typenames))
     return PotentialFile(network, setup, trainset, str(path))
 
 

@@ -43,16 +43,44 @@ DESCRIPTION_LEN, TYPE_LEN, SFTYPE_LEN, PATH_LEN = 1024, 2, 100, 1024
 
 # (record name, kind) in file order; kind: i = int32 values, d = float64 values, cN = one
 # character(N) string, tN = character(N) strings (a list of species), l = logical(4)
-LAYOUT = [("N1 nlayers", "i"), ("N2 nnodes_max", "i"), ("N3 Wsize", "i"), ("N4 nvalues", "i"),
-          ("N5 nnodes", "i"), ("N6 f_a", "i"), ("N7 iw", "i"), ("N8 iv", "i"), ("N9 W", "d"),
-          ("S1 description", f"c{DESCRIPTION_LEN}"), ("S2 atomtype", f"c{TYPE_LEN}"), ("S3 nenv", "i"),
-          ("S4 envtypes", f"t{TYPE_LEN}"), ("S5 Rc_min", "d"), ("S6 Rc_max", "d"), ("S7 sftype", f"c{SFTYPE_LEN}"),
-          ("S8 nsf", "i"), ("S9 nsfparam", "i"), ("S10 sf", "i"), ("S11 sfparam", "d"), ("S12 sfenv", "i"),
-          ("S13 neval", "i"), ("S14 sfval_min", "d"), ("S15 sfval_max", "d"), ("S16 sfval_avg", "d"),
-          ("S17 sfval_cov", "d"),
-          ("T1 file", f"c{PATH_LEN}"), ("T2 normalized", "l"), ("T3 scale", "d"), ("T4 shift", "d"),
-          ("T5 ntypes", "i"), ("T6 typenames", f"t{TYPE_LEN}"), ("T7 E_atom", "d"), ("T8 natomtot", "i"),
-          ("T9 nstrucs", "i"), ("T10 E_min E_max E_av", "d")]
+LAYOUT = [
+    ("N1 nlayers", "i"),
+    ("N2 nnodes_max", "i"),
+    ("N3 Wsize", "i"),
+    ("N4 nvalues", "i"),
+    ("N5 nnodes", "i"),
+    ("N6 f_a", "i"),
+    ("N7 iw", "i"),
+    ("N8 iv", "i"),
+    ("N9 W", "d"),
+    ("S1 description", f"c{DESCRIPTION_LEN}"),
+    ("S2 atomtype", f"c{TYPE_LEN}"),
+    ("S3 nenv", "i"),
+    ("S4 envtypes", f"t{TYPE_LEN}"),
+    ("S5 Rc_min", "d"),
+    ("S6 Rc_max", "d"),
+    ("S7 sftype", f"c{SFTYPE_LEN}"),
+    ("S8 nsf", "i"),
+    ("S9 nsfparam", "i"),
+    ("S10 sf", "i"),
+    ("S11 sfparam", "d"),
+    ("S12 sfenv", "i"),
+    ("S13 neval", "i"),
+    ("S14 sfval_min", "d"),
+    ("S15 sfval_max", "d"),
+    ("S16 sfval_avg", "d"),
+    ("S17 sfval_cov", "d"),
+    ("T1 file", f"c{PATH_LEN}"),
+    ("T2 normalized", "l"),
+    ("T3 scale", "d"),
+    ("T4 shift", "d"),
+    ("T5 ntypes", "i"),
+    ("T6 typenames", f"t{TYPE_LEN}"),
+    ("T7 E_atom", "d"),
+    ("T8 natomtot", "i"),
+    ("T9 nstrucs", "i"),
+    ("T10 E_min E_max E_av", "d"),
+]
 
 
 def looks_binary(head: bytes) -> bool:
@@ -70,12 +98,11 @@ def _records(path, data: bytes) -> list[bytes]:
         name = LAYOUT[k - 1][0] if k <= len(LAYOUT) else "after T10"
         if pos + 4 > len(data):
             raise InputFileError(path, f"Fortran record {k} ({name})", "a 4-byte record length", "end of file")
-        (size,) = struct.unpack("<i", data[pos:pos + 4])
+        (size,) = struct.unpack("<i", data[pos : pos + 4])
         end = pos + 4 + size
-        if size < 0 or end + 4 > len(data) or struct.unpack("<i", data[end:end + 4])[0] != size:
-            raise InputFileError(path, f"Fortran record {k} ({name})", "a record framed by equal 4-byte lengths",
-                                 "a damaged or truncated record")
-        out.append(data[pos + 4:end])
+        if size < 0 or end + 4 > len(data) or struct.unpack("<i", data[end : end + 4])[0] != size:
+            raise InputFileError(path, f"Fortran record {k} ({name})", "a record framed by equal 4-byte lengths", "a damaged or truncated record")
+        out.append(data[pos + 4 : end])
         pos = end + 4
     return out
 
@@ -85,16 +112,14 @@ def _text(path, k: int, name: str, kind: str, payload: bytes) -> str:
     if kind in ("i", "l", "d"):
         width = 8 if kind == "d" else 4
         if len(payload) % width or (kind == "l" and len(payload) != 4):
-            raise InputFileError(path, where, f"{'one' if kind == 'l' else 'a whole number of'} {width}-byte values",
-                                 f"{len(payload)} bytes")
+            raise InputFileError(path, where, f"{'one' if kind == 'l' else 'a whole number of'} {width}-byte values", f"{len(payload)} bytes")
         values = np.frombuffer(payload, dtype="<f8" if kind == "d" else "<i4")
         if kind == "l":
             return "T" if values[0] != 0 else "F"
         return " ".join(repr(float(v)) if kind == "d" else str(int(v)) for v in values)
     width = int(kind[1:])
     if (kind[0] == "c" and len(payload) != width) or len(payload) % width:
-        raise InputFileError(path, where, f"character({width}) " + ("text" if kind[0] == "c" else "names"),
-                             f"{len(payload)} bytes")
+        raise InputFileError(path, where, f"character({width}) " + ("text" if kind[0] == "c" else "names"), f"{len(payload)} bytes")
     try:
         text = payload.decode("ascii")
     except UnicodeDecodeError:
@@ -103,7 +128,7 @@ def _text(path, k: int, name: str, kind: str, payload: bytes) -> str:
         raise InputFileError(path, where, "printable text", "control characters")
     if kind[0] == "c":
         return text.strip()
-    return " ".join(text[i:i + width].strip() for i in range(0, len(text), width))
+    return " ".join(text[i : i + width].strip() for i in range(0, len(text), width))
 
 
 def binary_to_text(path, data: bytes) -> str:
@@ -112,10 +137,8 @@ def binary_to_text(path, data: bytes) -> str:
     if len(records) != len(LAYOUT):
         k = min(len(records), len(LAYOUT)) + 1
         name = LAYOUT[k - 1][0] if k <= len(LAYOUT) else "after T10"
-        raise InputFileError(path, f"Fortran record {k} ({name})", f"{len(LAYOUT)} records (network, set-up, "
-                             "training set)", f"{len(records)}")
-    return "\n".join(_text(path, k, name, kind, payload)
-                     for k, ((name, kind), payload) in enumerate(zip(LAYOUT, records), 1)) + "\n"
+        raise InputFileError(path, f"Fortran record {k} ({name})", f"{len(LAYOUT)} records (network, set-up, training set)", f"{len(records)}")
+    return "\n".join(_text(path, k, name, kind, payload) for k, ((name, kind), payload) in enumerate(zip(LAYOUT, records), 1)) + "\n"
 
 
 # ------------------------------------------------------------------------------------- writing
@@ -136,18 +159,42 @@ def binary_bytes(potential, path="") -> bytes:
     i4 = lambda values: np.asarray(values, dtype="<i4").tobytes()  # noqa: E731
     f8 = lambda values: np.asarray(values, dtype="<f8").tobytes()  # noqa: E731
     payloads = [
-        i4([net.nlayers]), i4([max(net.nnodes)]), i4([iw[-1]]), i4([iv[-1] + net.nnodes[-1]]),
-        i4(net.nnodes), i4(net.activations), i4(iw), i4(iv), f8(net.weights),
+        i4([net.nlayers]),
+        i4([max(net.nnodes)]),
+        i4([iw[-1]]),
+        i4([iv[-1] + net.nnodes[-1]]),
+        i4(net.nnodes),
+        i4(net.activations),
+        i4(iw),
+        i4(iv),
+        f8(net.weights),
         _chars(s.description[:DESCRIPTION_LEN], DESCRIPTION_LEN, "description", path),
-        _chars(s.atomtype, TYPE_LEN, "species", path), i4([len(s.envtypes)]),
-        b"".join(_chars(e, TYPE_LEN, "species", path) for e in s.envtypes), f8([s.rc_min]), f8([s.rc_max]),
-        _chars(s.sftype, SFTYPE_LEN, "descriptor type", path), i4([s.nsf]), i4([s.sfparam.shape[0]]), i4(s.sf),
-        f8(s.sfparam.T.reshape(-1)), i4(np.asarray(s.sfenv).T.reshape(-1)), i4([s.neval]),
-        f8(s.sfval_min), f8(s.sfval_max), f8(s.sfval_avg), f8(s.sfval_cov),
-        _chars(t.file[:PATH_LEN], PATH_LEN, "training-set file", path), i4([1 if t.normalized else 0]),
-        f8([t.scale]), f8([t.shift]), i4([len(t.typenames)]),
-        b"".join(_chars(n, TYPE_LEN, "species", path) for n in t.typenames), f8(t.e_atom),
-        i4([t.natomtot]), i4([t.nstrucs]), f8(t.e_stats),
+        _chars(s.atomtype, TYPE_LEN, "species", path),
+        i4([len(s.envtypes)]),
+        b"".join(_chars(e, TYPE_LEN, "species", path) for e in s.envtypes),
+        f8([s.rc_min]),
+        f8([s.rc_max]),
+        _chars(s.sftype, SFTYPE_LEN, "descriptor type", path),
+        i4([s.nsf]),
+        i4([s.sfparam.shape[0]]),
+        i4(s.sf),
+        f8(s.sfparam.T.reshape(-1)),
+        i4(np.asarray(s.sfenv).T.reshape(-1)),
+        i4([s.neval]),
+        f8(s.sfval_min),
+        f8(s.sfval_max),
+        f8(s.sfval_avg),
+        f8(s.sfval_cov),
+        _chars(t.file[:PATH_LEN], PATH_LEN, "training-set file", path),
+        i4([1 if t.normalized else 0]),
+        f8([t.scale]),
+        f8([t.shift]),
+        i4([len(t.typenames)]),
+        b"".join(_chars(n, TYPE_LEN, "species", path) for n in t.typenames),
+        f8(t.e_atom),
+        i4([t.natomtot]),
+        i4([t.nstrucs]),
+        f8(t.e_stats),
     ]
     assert len(payloads) == len(LAYOUT)
     return b"".join(_frame(p) for p in payloads)

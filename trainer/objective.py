@@ -35,8 +35,9 @@ def energy_loss_backward(model: AenetModel, features: Features, chunk: int = 409
     return value
 
 
-def force_loss_backward(model: AenetModel, parts: list[ForceData], nstructures: int, ncomponents: int,
-                        weight: float, masks: list[list[torch.Tensor]] | None) -> float:
+def force_loss_backward(
+    model: AenetModel, parts: list[ForceData], nstructures: int, ncomponents: int, weight: float, masks: list[list[torch.Tensor]] | None
+) -> float:
     """Energy + force loss over ``parts`` (one, or chunks whose derivatives are recomputed);
     ``masks[p][g]`` selects force components of size group g of part p (random fraction)."""
     s = energy_scale(model)

@@ -35,8 +35,7 @@ def write_figures(folder: Path, history: list[dict], predictions: dict) -> list[
         epochs = [h["epoch"] for h in history]
         for split in ("train", "test"):
             ax[0].semilogy(epochs, [h[f"{split}_energy_rmse"] for h in history], label=split)
-            pts = [(h["epoch"], h[f"{split}_force_mae"]) for h in history if f"{split}_force_mae" in h
-                   and h[f"{split}_force_mae"] == h[f"{split}_force_mae"]]
+            pts = [(h["epoch"], h[f"{split}_force_mae"]) for h in history if f"{split}_force_mae" in h and h[f"{split}_force_mae"] == h[f"{split}_force_mae"]]
             if pts:
                 ax[1].plot(*zip(*pts), "o-", label=split)
         ax[0].set(xlabel="epoch", ylabel="energy RMSE (meV/atom)")

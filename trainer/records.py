@@ -67,7 +67,9 @@ class RecordReader:
         while len(out) < count:
             if self.pos >= len(self.lines):
                 raise InputFileError(
-                    self.path, self._where(record, start), f"{count} {what}",
+                    self.path,
+                    self._where(record, start),
+                    f"{count} {what}",
                     f"{len(out)} before end of file (truncated)",
                 )
             lineno = self.pos + 1
@@ -106,7 +108,7 @@ class RecordReader:
         return [tok for tok, _ in self.tokens(record, count, "names")]
 
     def logical(self, record: str) -> bool:
-        (tok, line), = self.tokens(record, 1, "logical")
+        ((tok, line),) = self.tokens(record, 1, "logical")
         try:
             return parse_logical(tok)
         except ValueError:

@@ -29,10 +29,7 @@ class Structure:
         self.positions = np.ascontiguousarray(self.positions, dtype=np.float64).reshape(-1, 3)
         self.species = [str(s) for s in self.species]
         if len(self.species) != len(self.positions):
-            raise ValueError(
-                f"{self.name or 'structure'}: {len(self.species)} species for "
-                f"{len(self.positions)} positions"
-            )
+            raise ValueError(f"{self.name or 'structure'}: {len(self.species)} species for {len(self.positions)} positions")
         if self.cell is not None:
             self.cell = np.ascontiguousarray(self.cell, dtype=np.float64).reshape(3, 3)
         self.pbc = tuple(bool(p) for p in self.pbc)

@@ -35,9 +35,14 @@ def _displaced(reference: Structure, displacement: np.ndarray, tag: str) -> Stru
         frac = np.linalg.solve(reference.cell.T, positions.T).T
         positions = (frac - np.floor(frac)) @ reference.cell
     return Structure(
-        positions=positions, species=list(reference.species), cell=reference.cell, pbc=reference.pbc,
-        energy=taylor_energy(reference.energy, reference.forces, displacement), forces=None,
-        name=f"{reference.name}#{tag}", info={"taylor_of": reference.name},
+        positions=positions,
+        species=list(reference.species),
+        cell=reference.cell,
+        pbc=reference.pbc,
+        energy=taylor_energy(reference.energy, reference.forces, displacement),
+        forces=None,
+        name=f"{reference.name}#{tag}",
+        info={"taylor_of": reference.name},
     )
 
 
@@ -50,8 +55,7 @@ def eligible_atoms(reference: Structure, config: TaylorConfig) -> np.ndarray:
     return np.nonzero(norms > config.force_threshold)[0] if config.force_threshold > 0 else np.arange(reference.natoms)
 
 
-def random_displacements(reference: Structure, delta_max: np.ndarray, atoms: np.ndarray,
-                         rng: np.random.Generator) -> np.ndarray:
+def random_displacements(reference: Structure, delta_max: np.ndarray, atoms: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """The listed atoms move: |δ_i| ≤ δ_max,i uniformly in the ball, then their mass-weighted
     mean is removed and, if that pushed any atom past its bound, all are shrunk by a common
     factor (which keeps the zero mean).  Other atoms stay."""

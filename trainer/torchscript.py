@@ -53,8 +53,7 @@ def metadata(model: AenetModel) -> dict:
         "descriptor": {m.species: descriptor_metadata(m.descriptor) for m in model.species_models},
         "envtypes": {m.species: list(m.envtypes) for m in model.species_models},
         "reference_energies": {m.species: m.reference_energy for m in model.species_models},
-        "networks": {m.species: {"nnodes": list(m.network.nnodes), "activations": list(m.network.codes)}
-                     for m in model.species_models},
+        "networks": {m.species: {"nnodes": list(m.network.nnodes), "activations": list(m.network.codes)} for m in model.species_models},
     }
     if explicit:
         out["gradient_method"] = GRADIENT_METHOD
@@ -87,6 +86,5 @@ def load_torchscript(path: str | os.PathLike):
         raise ValueError(f"{path}: TorchScript file lacks the '{EXTRA_FILE}' metadata of a taylorann model")
     meta = json.loads(extra[EXTRA_FILE])
     if meta.get("format_version") not in READABLE_VERSIONS:
-        raise ValueError(f"{path}: metadata format_version {meta.get('format_version')}, expected one of "
-                         f"{', '.join(map(str, READABLE_VERSIONS))}")
+        raise ValueError(f"{path}: metadata format_version {meta.get('format_version')}, expected one of {', '.join(map(str, READABLE_VERSIONS))}")
     return module, meta

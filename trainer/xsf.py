@@ -45,15 +45,16 @@ def _atom_lines(path, lines, start: int, count: int | None):
         want = 7 if has_forces else 4
         if len(tok) != want:
             raise InputFileError(
-                path, f"line {lineno}", f"{want} columns (symbol, x y z{', Fx Fy Fz' if has_forces else ''})",
+                path,
+                f"line {lineno}",
+                f"{want} columns (symbol, x y z{', Fx Fy Fz' if has_forces else ''})",
                 f"{len(tok)}",
             )
         symbol = tok[0]
         if symbol.isdigit() and 1 <= int(symbol) < len(chemical_symbols):  # XSF allows atomic numbers
             symbol = chemical_symbols[int(symbol)]
         if symbol not in _ELEMENTS:
-            raise InputFileError(path, f"line {lineno}", "an element symbol or atomic number in column 1",
-                                 ascii(tok[0][:12]))
+            raise InputFileError(path, f"line {lineno}", "an element symbol or atomic number in column 1", ascii(tok[0][:12]))
         species.append(symbol)
         pos.append([_number(path, lineno, t, "a coordinate (Å)") for t in tok[1:4]])
         if has_forces:
@@ -104,8 +105,7 @@ def read_xsf(path: str | os.PathLike) -> Structure:
             if m.group(1) == "cohesive":
                 raise InputFileError(path, f"line {i + 1}", "a total energy (cohesive-only XSF is not supported)")
             if energy is not None and value != energy:
-                raise InputFileError(path, f"line {i + 1}", f"one total energy (line {energy_line} gives {energy!r})",
-                                     repr(value))
+                raise InputFileError(path, f"line {i + 1}", f"one total energy (line {energy_line} gives {energy!r})", repr(value))
             energy, energy_line = value, i + 1
         content = line.split("#", 1)[0].strip()
         if not content:
@@ -113,19 +113,17 @@ def read_xsf(path: str | os.PathLike) -> Structure:
             continue
         word = split_ascii(content)[0].upper()
         if word not in KEYWORDS:
-            raise InputFileError(path, f"line {i + 1}", "a comment, a blank line or an XSF keyword ("
-                                 + ", ".join(KEYWORDS) + ")", repr(content[:40]))
+            raise InputFileError(path, f"line {i + 1}", "a comment, a blank line or an XSF keyword (" + ", ".join(KEYWORDS) + ")", repr(content[:40]))
         if content.upper() != word:
-            raise InputFileError(path, f"line {i + 1}", f"'{word}' alone on its line (animated XSF is not supported)",
-                                 repr(content[:40]))
+            raise InputFileError(path, f"line {i + 1}", f"'{word}' alone on its line (animated XSF is not supported)", repr(content[:40]))
         first = next((seen[w] for w in ((word,) if word not in DIMENSIONS else DIMENSIONS) if w in seen), None)
         if first is not None:
-            raise InputFileError(path, f"line {i + 1}", f"one {word if word not in DIMENSIONS else 'dimension'} "
-                                 "keyword", f"a second one (the first is on line {first})")
+            raise InputFileError(
+                path, f"line {i + 1}", f"one {word if word not in DIMENSIONS else 'dimension'} keyword", f"a second one (the first is on line {first})"
+            )
         if word in ("PRIMCOORD", "ATOMS") and ({"PRIMCOORD", "ATOMS"} & set(seen)):
             other = "PRIMCOORD" if "PRIMCOORD" in seen else "ATOMS"
-            raise InputFileError(path, f"line {i + 1}", "one coordinate block", f"{word} after {other} on line "
-                                 f"{seen[other]}")
+            raise InputFileError(path, f"line {i + 1}", "one coordinate block", f"{word} after {other} on line {seen[other]}")
         seen[word] = i + 1
         if word in ("PRIMVEC", "CONVVEC"):
             vectors = _vectors(path, lines, i, word)
@@ -137,8 +135,7 @@ def read_xsf(path: str | os.PathLike) -> Structure:
                 raise InputFileError(path, f"line {i + 1}", "'N 1' after PRIMCOORD", "end of file")
             tok = split_ascii(lines[i + 1].split("#", 1)[0])
             if len(tok) != 2 or not all(t.isdigit() for t in tok) or int(tok[0]) < 1 or int(tok[1]) != 1:
-                raise InputFileError(path, f"line {i + 2}", "'N 1' after PRIMCOORD (a positive atom count, then 1)",
-                                     repr(lines[i + 1].strip()[:60]))
+                raise InputFileError(path, f"line {i + 2}", "'N 1' after PRIMCOORD (a positive atom count, then 1)", repr(lines[i + 1].strip()[:60]))
             block = _atom_lines(path, lines, i + 2, int(tok[0]))
             i += 2 + int(tok[0])
         elif word == "ATOMS":
@@ -150,13 +147,11 @@ def read_xsf(path: str | os.PathLike) -> Structure:
         raise InputFileError(path, "whole file", "a PRIMCOORD or ATOMS block")
     dimension = next((w for w in DIMENSIONS if w in seen), None)
     if dimension in ("CRYSTAL", "SLAB", "POLYMER") and cell is None:
-        raise InputFileError(path, f"line {seen[dimension]}", f"a PRIMVEC block (3 lattice vectors) for {dimension}",
-                             "none: the cell is missing")
+        raise InputFileError(path, f"line {seen[dimension]}", f"a PRIMVEC block (3 lattice vectors) for {dimension}", "none: the cell is missing")
     if dimension == "MOLECULE" and cell is not None:
         raise InputFileError(path, f"line {seen['PRIMVEC']}", "no PRIMVEC for a MOLECULE", "a cell")
     if dimension is None and cell is not None:  # XSF: PRIMVEC belongs to a periodic structure
-        raise InputFileError(path, f"line {seen['PRIMVEC']}", "CRYSTAL, SLAB or POLYMER before PRIMVEC",
-                             "no dimension keyword")
+        raise InputFileError(path, f"line {seen['PRIMVEC']}", "CRYSTAL, SLAB or POLYMER before PRIMVEC", "no dimension keyword")
     periodic = cell is not None
     if periodic and "PRIMCOORD" not in seen:
         raise InputFileError(path, "whole file", "PRIMCOORD after PRIMVEC")

@@ -40,9 +40,13 @@ def dimer(r, with_labels=True):
     from trainer.structures import Structure
 
     f = lj_force_on_second(r)
-    return Structure(np.array([[0.0, 0.0, 0.0], [r, 0.0, 0.0]]), ["Ar", "Ar"],
-                     energy=lj(r) if with_labels else None,
-                     forces=np.array([[-f, 0, 0], [f, 0, 0]]) if with_labels else None, name=f"dimer r={r:.4f}")
+    return Structure(
+        np.array([[0.0, 0.0, 0.0], [r, 0.0, 0.0]]),
+        ["Ar", "Ar"],
+        energy=lj(r) if with_labels else None,
+        forces=np.array([[-f, 0, 0], [f, 0, 0]]) if with_labels else None,
+        name=f"dimer r={r:.4f}",
+    )
 
 
 def write_data(folder: Path) -> Path:
@@ -58,12 +62,12 @@ def config(folder: Path, data: Path, mode: str, epochs: int, seed: int):
     from trainer.config import config_from_dict
 
     raw = {
-        "output": str(folder / mode), "seed": seed,
+        "output": str(folder / mode),
+        "seed": seed,
         "data": {"train": [str(data)], "test": [str(data)], "reference_energies": {"Ar": 0.0}},
         "descriptor": {"radial_cutoff": 3.5, "radial_order": 10, "angular_cutoff": 3.5, "angular_order": -1},
         "network": {"hidden": [5, 5], "activation": "tanh"},
-        "training": {"mode": mode, "optimizer": "lbfgs", "epochs": epochs, "checkpoint_every": epochs,
-                     "force_metrics_every": epochs},
+        "training": {"mode": mode, "optimizer": "lbfgs", "epochs": epochs, "checkpoint_every": epochs, "force_metrics_every": epochs},
         "taylor": {"strategy": "cartesian", "delta": DELTA, "atoms_per_structure": 1, "axes": ["x"]},
     }
     return config_from_dict(raw)

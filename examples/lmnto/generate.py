@@ -100,8 +100,9 @@ def main(argv=None) -> None:
         dyn.run(args.every)
         frame = atoms.copy()
         frame.calc = None
-        frame.info.update({"time_fs": (k + 1) * args.every, "temperature_K": args.temperature,
-                           "decoration_seed": args.seed, "method": f"CHGNet {chgnet_version}"})
+        frame.info.update(
+            {"time_fs": (k + 1) * args.every, "temperature_K": args.temperature, "decoration_seed": args.seed, "method": f"CHGNet {chgnet_version}"}
+        )
         from ase.calculators.singlepoint import SinglePointCalculator
 
         frame.calc = SinglePointCalculator(frame, energy=atoms.get_potential_energy(), forces=atoms.get_forces())
@@ -110,13 +111,23 @@ def main(argv=None) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     ase.io.write(out, frames)
     provenance = {
-        "method": f"CHGNet {chgnet_version} (bundled pretrained weights)", "composition": "Li8Mo2Ni7Ti7O32",
+        "method": f"CHGNet {chgnet_version} (bundled pretrained weights)",
+        "composition": "Li8Mo2Ni7Ti7O32",
         "lattice": f"2x2x2 rock salt, a0 = {A0} Å, random cation decoration with 8 vacancies",
-        "seed": args.seed, "decorations_tried": 0 if args.start else args.decorations, "start": args.start,
+        "seed": args.seed,
+        "decorations_tried": 0 if args.start else args.decorations,
+        "start": args.start,
         "relaxation": f"FIRE + FrechetCellFilter, fmax {args.fmax} eV/Å",
-        "md": {"ensemble": "Langevin", "temperature_K": args.temperature, "timestep_fs": 1.0,
-               "friction_per_fs": 0.01, "frame_spacing_fs": args.every, "frames": args.frames},
-        "generated": time.strftime("%Y-%m-%d %H:%M:%S"), "seconds": round(time.time() - started, 1),
+        "md": {
+            "ensemble": "Langevin",
+            "temperature_K": args.temperature,
+            "timestep_fs": 1.0,
+            "friction_per_fs": 0.01,
+            "frame_spacing_fs": args.every,
+            "frames": args.frames,
+        },
+        "generated": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "seconds": round(time.time() - started, 1),
         "python": platform.python_version(),
     }
     Path(str(out) + ".provenance.json").write_text(json.dumps(provenance, indent=1))

@@ -36,8 +36,18 @@ RELAXED = HERE / "data" / "lmnto56_relaxed.extxyz"
 # (temperature K, isotropic strain) pairs; cycled over decorations.  400 K and its
 # neighbourhood dominate (the NVE runs start at 400 K), the rest is the margin.
 CONDITIONS = [
-    (400.0, 0.0), (300.0, 0.0), (500.0, 0.0), (600.0, 0.0), (400.0, 0.02), (400.0, -0.02),
-    (700.0, 0.0), (900.0, 0.0), (500.0, 0.02), (500.0, -0.02), (1200.0, 0.0), (600.0, -0.04),
+    (400.0, 0.0),
+    (300.0, 0.0),
+    (500.0, 0.0),
+    (600.0, 0.0),
+    (400.0, 0.02),
+    (400.0, -0.02),
+    (700.0, 0.0),
+    (900.0, 0.0),
+    (500.0, 0.02),
+    (500.0, -0.02),
+    (1200.0, 0.0),
+    (600.0, -0.04),
 ]
 
 
@@ -47,8 +57,16 @@ def segments(n_decorations: int, frames_per_segment: int, base_seed: int) -> lis
     for k in range(n_decorations * nc // 2):
         temperature, strain = CONDITIONS[k % nc]
         decoration = (k + 2 * (k // nc)) % n_decorations  # no (decoration, condition) pair twice
-        out.append({"index": k, "decoration_seed": base_seed + decoration, "temperature_K": temperature,
-                    "strain": strain, "frames": frames_per_segment, "md_seed": base_seed * 1000 + k})
+        out.append(
+            {
+                "index": k,
+                "decoration_seed": base_seed + decoration,
+                "temperature_K": temperature,
+                "strain": strain,
+                "frames": frames_per_segment,
+                "md_seed": base_seed * 1000 + k,
+            }
+        )
     return out
 
 
@@ -87,9 +105,15 @@ def run_segment(seg: dict, relaxed, calc, equilibrate_fs: int, spacing_fs: int, 
         dyn.run(spacing_fs)
         frame = atoms.copy()
         frame.calc = SinglePointCalculator(frame, energy=atoms.get_potential_energy(), forces=atoms.get_forces())
-        frame.info.update({"segment": seg["index"], "time_fs": equilibrate_fs + (k + 1) * spacing_fs,
-                           "temperature_K": seg["temperature_K"], "strain": seg["strain"],
-                           "decoration_seed": seg["decoration_seed"]})
+        frame.info.update(
+            {
+                "segment": seg["index"],
+                "time_fs": equilibrate_fs + (k + 1) * spacing_fs,
+                "temperature_K": seg["temperature_K"],
+                "strain": seg["strain"],
+                "decoration_seed": seg["decoration_seed"],
+            }
+        )
         frames.append(frame)
     return frames
 
@@ -141,13 +165,20 @@ def main(argv=None) -> None:
     calc = EnergyForces(model=CHGNet.load(verbose=False), use_device="cpu")
     plan = segments(args.decorations, args.frames_per_segment, args.seed)
     prov_path = out / "provenance.json"
-    provenance = json.loads(prov_path.read_text()) if prov_path.exists() else {
-        "method": f"CHGNet {chgnet_version} (bundled pretrained weights)", "composition": "Li8Mo2Ni7Ti7O32",
-        "start": "data/lmnto56_relaxed.extxyz, cations permuted per decoration_seed (seed % 1000 == 0: as relaxed)",
-        "relaxation": "FIRE, fixed (strained) cell, fmax 0.1 eV/Å, <= 300 steps",
-        "md": {"ensemble": "Langevin", "timestep_fs": 1.0, "friction_per_fs": 0.01,
-               "equilibrate_fs": args.equilibrate, "frame_spacing_fs": args.spacing},
-        "seed": args.seed, "python": platform.python_version(), "segments": {}}
+    provenance = (
+        json.loads(prov_path.read_text())
+        if prov_path.exists()
+        else {
+            "method": f"CHGNet {chgnet_version} (bundled pretrained weights)",
+            "composition": "Li8Mo2Ni7Ti7O32",
+            "start": "data/lmnto56_relaxed.extxyz, cations permuted per decoration_seed (seed % 1000 == 0: as relaxed)",
+            "relaxation": "FIRE, fixed (strained) cell, fmax 0.1 eV/Å, <= 300 steps",
+            "md": {"ensemble": "Langevin", "timestep_fs": 1.0, "friction_per_fs": 0.01, "equilibrate_fs": args.equilibrate, "frame_spacing_fs": args.spacing},
+            "seed": args.seed,
+            "python": platform.python_version(),
+            "segments": {},
+        }
+    )
     for seg in plan:
         if args.only is not None and seg["index"] not in args.only:
             continue
@@ -157,8 +188,12 @@ def main(argv=None) -> None:
         started = time.time()
         frames = run_segment(seg, relaxed, calc, args.equilibrate, args.spacing, not args.no_progress)
         write_atomic(path, frames)
-        provenance["segments"][path.name] = {**seg, "chgnet_task": "ef", "seconds": round(time.time() - started, 1),
-                                            "generated": time.strftime("%Y-%m-%d %H:%M:%S")}
+        provenance["segments"][path.name] = {
+            **seg,
+            "chgnet_task": "ef",
+            "seconds": round(time.time() - started, 1),
+            "generated": time.strftime("%Y-%m-%d %H:%M:%S"),
+        }
         tmp = prov_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(provenance, indent=1))
         os.replace(tmp, prov_path)

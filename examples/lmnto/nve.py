@@ -36,8 +36,7 @@ START = HERE / "data" / "lmnto224_start.extxyz"
 SHIPPED = [str(HERE / "potential" / f"{s}.nn.ascii") for s in SPECIES]
 
 
-def lammps_input(potential: list[str], temperature: float, equilibration_steps: int, steps: int,
-                 timestep_fs: float, thermo_every: int, seed: int) -> str:
+def lammps_input(potential: list[str], temperature: float, equilibration_steps: int, steps: int, timestep_fs: float, thermo_every: int, seed: int) -> str:
     coeff = " ".join(potential) + " " + " ".join(SPECIES)
     return f"""units           metal
 atom_style      atomic
@@ -81,8 +80,16 @@ def analyse(table: np.ndarray, natoms: int) -> dict:
     }
 
 
-def run_nve(potential: list[str], workdir: Path, ps: float, timestep_fs: float = 1.0, temperature: float = 400.0,
-            equilibration_ps: float = 2.0, thermo_every: int = 10, seed: int = 4928) -> tuple[dict, np.ndarray]:
+def run_nve(
+    potential: list[str],
+    workdir: Path,
+    ps: float,
+    timestep_fs: float = 1.0,
+    temperature: float = 400.0,
+    equilibration_ps: float = 2.0,
+    thermo_every: int = 10,
+    seed: int = 4928,
+) -> tuple[dict, np.ndarray]:
     from export.lammps_data import write_lammps_data
     from trainer.readers import read_structures
 
@@ -93,16 +100,25 @@ def run_nve(potential: list[str], workdir: Path, ps: float, timestep_fs: float =
     eq = int(round(equilibration_ps * 1000.0 / timestep_fs))
     potential = [str(Path(p).resolve()) for p in potential]
     (workdir / "in.nve").write_text(lammps_input(potential, temperature, eq, steps, timestep_fs, thermo_every, seed))
-    proc = subprocess.run(["lmp", "-in", "in.nve", "-log", "log.lammps"], cwd=workdir, capture_output=True, text=True,
-                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    proc = subprocess.run(
+        ["lmp", "-in", "in.nve", "-log", "log.lammps"], cwd=workdir, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"}
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"LAMMPS failed in {workdir}:\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}")
     table = parse_thermo(proc.stdout)
     if len(table) < 2 or not np.all(np.isfinite(table)):
         raise RuntimeError(f"{workdir}: no usable thermo output")
     result = analyse(table, structure.natoms)
-    result.update({"natoms": structure.natoms, "timestep_fs": timestep_fs, "steps": steps,
-                   "equilibration_steps": eq, "temperature_K": temperature, "potential": potential})
+    result.update(
+        {
+            "natoms": structure.natoms,
+            "timestep_fs": timestep_fs,
+            "steps": steps,
+            "equilibration_steps": eq,
+            "temperature_K": temperature,
+            "potential": potential,
+        }
+    )
     loop = re.findall(r"Loop time of (\S+) on (\d+) procs for (\d+) steps", proc.stdout)
     if loop:
         result["seconds"] = float(loop[-1][0])
@@ -122,8 +138,9 @@ def tinker_files(potential: list[str], workdir: Path) -> None:
     key.write_text(key.read_text() + "thermostat bussi\nverbose\nprintout 10\narchive\n")
 
 
-def run_tinker(dynamic: str, potential: list[str], workdir: Path, ps: float, timestep_fs: float = 1.0,
-               temperature: float = 400.0, equilibration_ps: float = 2.0) -> tuple[dict, np.ndarray]:
+def run_tinker(
+    dynamic: str, potential: list[str], workdir: Path, ps: float, timestep_fs: float = 1.0, temperature: float = 400.0, equilibration_ps: float = 2.0
+) -> tuple[dict, np.ndarray]:
     """Equilibrate (NVT, Bussi) and run NVE with Tinker's dynamic; rows as parse_thermo's, in eV."""
     workdir.mkdir(parents=True, exist_ok=True)
     for stale in workdir.glob("lmnto.*"):
@@ -141,14 +158,23 @@ def run_tinker(dynamic: str, potential: list[str], workdir: Path, ps: float, tim
             raise RuntimeError(f"Tinker dynamic failed in {workdir}:\n{proc.stdout[-3000:]}")
         output = proc.stdout
     (workdir / "nve.out").write_text(output)
-    rows = re.findall(r"^\s+(\d+)\s+(-?\d+\.\d+)\s+(-?\d+\.\d+)\s+(-?\d+\.\d+)\s+(-?\d+\.\d+)\s+\S+\s*$",
-                      output, re.M)
+    rows = re.findall(r"^\s+(\d+)\s+(-?\d+\.\d+)\s+(-?\d+\.\d+)\s+(-?\d+\.\d+)\s+(-?\d+\.\d+)\s+\S+\s*$", output, re.M)
     data = np.array([[float(v) for v in r] for r in rows])
-    table = np.column_stack([data[:, 0], data[:, 0] * timestep_fs / 1000.0, data[:, 4],
-                             data[:, 2] / KCAL_PER_EV, data[:, 3] / KCAL_PER_EV, data[:, 1] / KCAL_PER_EV])
+    table = np.column_stack(
+        [data[:, 0], data[:, 0] * timestep_fs / 1000.0, data[:, 4], data[:, 2] / KCAL_PER_EV, data[:, 3] / KCAL_PER_EV, data[:, 1] / KCAL_PER_EV]
+    )
     result = analyse(table, 224)
-    result.update({"natoms": 224, "timestep_fs": timestep_fs, "steps": steps, "equilibration_steps": eq_steps,
-                   "temperature_K": temperature, "potential": potential, "host": "tinker"})
+    result.update(
+        {
+            "natoms": 224,
+            "timestep_fs": timestep_fs,
+            "steps": steps,
+            "equilibration_steps": eq_steps,
+            "temperature_K": temperature,
+            "potential": potential,
+            "host": "tinker",
+        }
+    )
     return result, table
 
 
@@ -162,8 +188,7 @@ def plot(path: Path, traces: dict[str, np.ndarray], natoms: int) -> None:
     for label, table in traces.items():
         e = table[:, 5] / natoms * 1000.0
         ax.plot(table[:, 1], e - e[0], label=label, lw=0.8)
-    ax.set(xlabel="time (ps)", ylabel="E_total − E_total(0) (meV/atom)",
-           title=f"NVE, {natoms}-atom LMNTO cell, 400 K start")
+    ax.set(xlabel="time (ps)", ylabel="E_total − E_total(0) (meV/atom)", title=f"NVE, {natoms}-atom LMNTO cell, 400 K start")
     ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -188,19 +213,18 @@ def main(argv=None) -> dict:
     results, traces = {}, {}
     for label, pot in zip(labels, potentials):
         slug = re.sub(r"[^A-Za-z0-9]+", "_", label).strip("_")
-        results[label], traces[label] = run_nve(pot, out / slug, args.ps, args.timestep,
-                                                equilibration_ps=args.equilibration, seed=args.seed)
+        results[label], traces[label] = run_nve(pot, out / slug, args.ps, args.timestep, equilibration_ps=args.equilibration, seed=args.seed)
         print(f"{label}: " + json.dumps({k: v for k, v in results[label].items() if k != "potential"}))
         if args.tinker_dynamic:
             tlabel = f"tinker: {label}"
-            results[tlabel], traces[tlabel] = run_tinker(args.tinker_dynamic, pot, out / f"tinker_{slug}", args.ps,
-                                                         args.timestep, equilibration_ps=args.equilibration)
+            results[tlabel], traces[tlabel] = run_tinker(
+                args.tinker_dynamic, pot, out / f"tinker_{slug}", args.ps, args.timestep, equilibration_ps=args.equilibration
+            )
             print(f"{tlabel}: " + json.dumps({k: v for k, v in results[tlabel].items() if k != "potential"}))
     if not args.tinker_dynamic:
         print("Tinker: skipped (no --tinker-dynamic executable given)")
     first = results[labels[0]]
-    summary = {k: first[k] for k in ("drift_meV_per_atom_per_ps", "fluctuation_meV_per_atom", "natoms",
-                                     "timestep_fs", "steps")}
+    summary = {k: first[k] for k in ("drift_meV_per_atom_per_ps", "fluctuation_meV_per_atom", "natoms", "timestep_fs", "steps")}
     summary["potentials"] = results
     (out / "nve.json").write_text(json.dumps(summary, indent=1))
     plot(out / "nve.png", traces, first["natoms"])

@@ -29,12 +29,12 @@ def make_splits(seed: int = 2020, n_train: int = 720, n_test: int = 80):
     for k, name in enumerate(RUNS):
         frames = ase.io.read(DATA / name, ":")[EQUILIBRATION_FRAMES:]
         if k == 1:
-            frames, held_out = frames[:-VALIDATION_FRAMES - GAP], frames[-VALIDATION_FRAMES:]
+            frames, held_out = frames[: -VALIDATION_FRAMES - GAP], frames[-VALIDATION_FRAMES:]
             validation.extend(held_out)
         nblocks = len(frames) // BLOCK
         is_test = [(b % 9) == 4 for b in range(nblocks)]
         for b in range(nblocks):
-            block = frames[b * BLOCK:(b + 1) * BLOCK]
+            block = frames[b * BLOCK : (b + 1) * BLOCK]
             if is_test[b]:
                 test.extend(block)
             else:

@@ -20,17 +20,28 @@ ROOT = HERE.parents[1]
 from splits import REFERENCE_ENERGIES, write_splits  # noqa: E402
 
 
-def config_dict(out: Path, name: str, splits: dict, mode: str, epochs: int, seed: int, delta: float,
-                multiple: int, sampling: str, selection: str = "test_energy") -> dict:
+def config_dict(
+    out: Path, name: str, splits: dict, mode: str, epochs: int, seed: int, delta: float, multiple: int, sampling: str, selection: str = "test_energy"
+) -> dict:
     return {
-        "output": str(out / name), "seed": seed,
-        "data": {"train": [str(splits["train"])], "test": [str(splits["test"])],
-                 "validation": [str(splits["validation"])], "reference_energies": REFERENCE_ENERGIES},
-        "descriptor": {"type": "chebyshev", "radial_cutoff": 6.5, "radial_order": 20, "angular_cutoff": 3.5,
-                       "angular_order": 2},
+        "output": str(out / name),
+        "seed": seed,
+        "data": {
+            "train": [str(splits["train"])],
+            "test": [str(splits["test"])],
+            "validation": [str(splits["validation"])],
+            "reference_energies": REFERENCE_ENERGIES,
+        },
+        "descriptor": {"type": "chebyshev", "radial_cutoff": 6.5, "radial_order": 20, "angular_cutoff": 3.5, "angular_order": 2},
         "network": {"hidden": [20, 20], "activation": "tanh"},
-        "training": {"mode": mode, "optimizer": "lbfgs", "epochs": epochs, "checkpoint_every": 50,
-                     "force_metrics_every": max(1, epochs // 10), "selection": selection},
+        "training": {
+            "mode": mode,
+            "optimizer": "lbfgs",
+            "epochs": epochs,
+            "checkpoint_every": 50,
+            "force_metrics_every": max(1, epochs // 10),
+            "selection": selection,
+        },
         "taylor": {"strategy": "random", "delta": delta, "multiple": multiple, "sampling": sampling},
     }
 
@@ -46,8 +57,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--sampling", default="fixed", choices=["fixed", "resample"])
     parser.add_argument("--name", help="run name (default from mode and parameters)")
     parser.add_argument("--resume", action="store_true", help="continue (or extend) DIR/<name> if it exists")
-    parser.add_argument("--selection", default="test_energy", choices=["test_energy", "last"],
-                        help="exported epoch: lowest test energy RMSE or the last")
+    parser.add_argument("--selection", default="test_energy", choices=["test_energy", "last"], help="exported epoch: lowest test energy RMSE or the last")
     args = parser.parse_args(argv)
 
     from trainer.config import config_from_dict
@@ -56,20 +66,23 @@ def main(argv=None) -> dict:
     out = Path(args.out).resolve()
     splits = write_splits(out / "splits")
     name = args.name or (args.mode if args.mode != "taylor" else f"taylor_d{args.delta:g}_a{args.multiple}")
-    config = config_from_dict(config_dict(out, name, splits, args.mode, args.epochs, args.seed, args.delta,
-                                          args.multiple, args.sampling, args.selection))
+    config = config_from_dict(config_dict(out, name, splits, args.mode, args.epochs, args.seed, args.delta, args.multiple, args.sampling, args.selection))
     resume = args.resume and (out / name / "checkpoint.pt").exists()
     summary = Run(config, resume=resume).run()
     results_path = out / "results.json"
     results = json.loads(results_path.read_text()) if results_path.exists() else {}
     results[name] = {
-        "mode": args.mode, "delta_max": args.delta if args.mode == "taylor" else None,
-        "multiple": args.multiple if args.mode == "taylor" else None, "epochs": summary["epochs"],
-        "best_epoch": summary["best_epoch"], "seconds_per_epoch": summary["seconds_per_epoch"],
+        "mode": args.mode,
+        "delta_max": args.delta if args.mode == "taylor" else None,
+        "multiple": args.multiple if args.mode == "taylor" else None,
+        "epochs": summary["epochs"],
+        "best_epoch": summary["best_epoch"],
+        "seconds_per_epoch": summary["seconds_per_epoch"],
         "n_taylor": summary["n_taylor"],
         "validation_energy_rmse": summary["validation"]["energy_rmse"],
         "validation_force_mae": summary["validation"]["force_mae"],
-        "test_energy_rmse": summary["test"]["energy_rmse"], "test_force_mae": summary["test"]["force_mae"],
+        "test_energy_rmse": summary["test"]["energy_rmse"],
+        "test_force_mae": summary["test"]["force_mae"],
     }
     results_path.write_text(json.dumps(results, indent=1))
     print(json.dumps(results[name], indent=1))

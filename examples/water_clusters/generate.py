@@ -45,8 +45,7 @@ METHOD = "GFN2-xTB"
 
 
 # ---------------------------------------------------------------------------- the restraint
-def wall_energy_forces(positions: np.ndarray, restrained: np.ndarray, radius: float = RADIUS,
-                       k: float = K_WALL) -> tuple[float, np.ndarray]:
+def wall_energy_forces(positions: np.ndarray, restrained: np.ndarray, radius: float = RADIUS, k: float = K_WALL) -> tuple[float, np.ndarray]:
     """Flat-bottom harmonic wall ½k Σ max(0, d_i − R)² on the ``restrained`` atoms (indices),
     d_i = distance of atom i from the centroid of the restrained atoms.  Returns the energy (eV)
     and the forces (eV/Å) on all atoms (zero on unrestrained atoms; they sum to zero)."""
@@ -143,8 +142,7 @@ def relax(atoms, fmax: float = 0.02):
     return atoms
 
 
-def trajectory(start, temperature: float, seed: int, frames: int, every: int, equilibration: int,
-               label: str, bar_position: int = 0):
+def trajectory(start, temperature: float, seed: int, frames: int, every: int, equilibration: int, label: str, bar_position: int = 0):
     """Langevin MD from ``start``; returns ``frames`` frames (pure GFN2-xTB labels)."""
     from ase import units
     from ase.calculators.singlepoint import SinglePointCalculator
@@ -159,12 +157,10 @@ def trajectory(start, temperature: float, seed: int, frames: int, every: int, eq
     MaxwellBoltzmannDistribution(atoms, temperature_K=temperature, rng=rng)
     Stationary(atoms)
     ZeroRotation(atoms)
-    dyn = Langevin(atoms, timestep=TIMESTEP_FS * units.fs, temperature_K=temperature,
-                   friction=FRICTION_PER_FS / units.fs, rng=rng)
+    dyn = Langevin(atoms, timestep=TIMESTEP_FS * units.fs, temperature_K=temperature, friction=FRICTION_PER_FS / units.fs, rng=rng)
     out = []
     wall_hits = 0
-    with tqdm(total=equilibration + frames * every, desc=f"{label} ({temperature:g} K)", unit="step",
-              position=bar_position, mininterval=2.0) as bar:
+    with tqdm(total=equilibration + frames * every, desc=f"{label} ({temperature:g} K)", unit="step", position=bar_position, mininterval=2.0) as bar:
         for _ in range(equilibration // 100):
             dyn.run(100)
             bar.update(100)
@@ -175,8 +171,7 @@ def trajectory(start, temperature: float, seed: int, frames: int, every: int, eq
             frame = atoms.copy()
             frame.calc = SinglePointCalculator(frame, energy=calc.label_energy, forces=calc.label_forces)
             t_fs = (equilibration + (n + 1) * every) * TIMESTEP_FS
-            frame.info.update({"trajectory": label, "temperature_K": float(temperature), "time_fs": t_fs,
-                               "seed": int(seed), "method": METHOD})
+            frame.info.update({"trajectory": label, "temperature_K": float(temperature), "time_fs": t_fs, "seed": int(seed), "method": METHOD})
             wall_hits += calc.wall_energy > 0
             out.append(frame)
     return out, wall_hits
@@ -208,8 +203,12 @@ def main(argv=None) -> None:
     rng = np.random.default_rng(args.seed)
     start = relax(initial_hexamer(rng))
     ase.io.write(out / "hexamer_relaxed.extxyz", start)
-    runs = [("pool", 300.0, args.pool_frames), ("pool", 800.0, args.pool_frames),
-            ("validation", 300.0, args.validation_frames), ("validation", 800.0, args.validation_frames)]
+    runs = [
+        ("pool", 300.0, args.pool_frames),
+        ("pool", 800.0, args.pool_frames),
+        ("validation", 300.0, args.validation_frames),
+        ("validation", 800.0, args.validation_frames),
+    ]
     frames = {"pool": [], "validation": []}
     seeds = {}
     hits = {}
@@ -222,22 +221,33 @@ def main(argv=None) -> None:
     for purpose, fr in frames.items():
         ase.io.write(out / f"{purpose}.extxyz.gz", fr, format="extxyz")
     provenance = {
-        "method": METHOD, "code": f"tblite {tblite_version()} (ASE calculator tblite.ase.TBLite)",
+        "method": METHOD,
+        "code": f"tblite {tblite_version()} (ASE calculator tblite.ase.TBLite)",
         "labels": "pure GFN2-xTB total energy (eV) and forces (eV/Å); the wall restraint is not included",
         "free_atom_energies_eV": free_atom_energies(),
         "system": "(H2O)6, isolated (no cell, no periodic boundaries)",
         "start": "six H2O with O on a hexagon (radius 2.75 Å), random orientations (seed), BFGS-relaxed with "
-                 "GFN2-xTB + wall to fmax 0.02 eV/Å (hexamer_relaxed.extxyz)",
-        "md": {"integrator": "ASE Langevin", "timestep_fs": TIMESTEP_FS, "friction_per_fs": FRICTION_PER_FS,
-               "equilibration_steps": args.equilibration, "frame_every_steps": args.every,
-               "frame_spacing_fs": args.every * TIMESTEP_FS, "initial_velocities": "Maxwell-Boltzmann, "
-               "zero momentum and angular momentum"},
-        "restraint": {"form": "0.5*k*sum_O max(0, |r_O - c| - R)^2, c = centroid of the O atoms",
-                      "R_angstrom": RADIUS, "k_eV_per_A2": K_WALL, "frames_with_wall_active": hits},
-        "trajectories": [{"name": f"{p}_{t:g}K", "purpose": p, "temperature_K": t, "frames": n,
-                          "seed": seeds[f"{p}_{t:g}K"]} for p, t, n in runs],
+        "GFN2-xTB + wall to fmax 0.02 eV/Å (hexamer_relaxed.extxyz)",
+        "md": {
+            "integrator": "ASE Langevin",
+            "timestep_fs": TIMESTEP_FS,
+            "friction_per_fs": FRICTION_PER_FS,
+            "equilibration_steps": args.equilibration,
+            "frame_every_steps": args.every,
+            "frame_spacing_fs": args.every * TIMESTEP_FS,
+            "initial_velocities": "Maxwell-Boltzmann, zero momentum and angular momentum",
+        },
+        "restraint": {
+            "form": "0.5*k*sum_O max(0, |r_O - c| - R)^2, c = centroid of the O atoms",
+            "R_angstrom": RADIUS,
+            "k_eV_per_A2": K_WALL,
+            "frames_with_wall_active": hits,
+        },
+        "trajectories": [{"name": f"{p}_{t:g}K", "purpose": p, "temperature_K": t, "frames": n, "seed": seeds[f"{p}_{t:g}K"]} for p, t, n in runs],
         "files": {"pool.extxyz.gz": len(frames["pool"]), "validation.extxyz.gz": len(frames["validation"])},
-        "seed": args.seed, "wall_seconds": round(time.time() - t0, 1), "python": platform.python_version(),
+        "seed": args.seed,
+        "wall_seconds": round(time.time() - t0, 1),
+        "python": platform.python_version(),
         "command": "OMP_NUM_THREADS=1 python examples/water_clusters/generate.py " + " ".join(argv or []),
     }
     (out / "provenance.json").write_text(json.dumps(provenance, indent=1))

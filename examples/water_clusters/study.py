@@ -51,8 +51,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 
 DATA = HERE / "data"
-DESCRIPTOR = {"type": "chebyshev", "radial_cutoff": 6.0, "radial_order": 18, "angular_cutoff": 4.0,
-              "angular_order": 4}
+DESCRIPTOR = {"type": "chebyshev", "radial_cutoff": 6.0, "radial_order": 18, "angular_cutoff": 4.0, "angular_order": 4}
 NETWORK = {"hidden": [10, 10], "activation": "tanh"}
 DELTA_A = 0.03  # Å, strategy A
 ATOMS_A = 4  # strategy A: atoms displaced per reference (4 × 6 = 24 structures, like B's a = 22)
@@ -65,14 +64,25 @@ MAIN = ("energy_500", "energy_1000", "energy_2000", "taylor_A_500", "taylor_B_50
 PAPER = {
     "descriptor": {"type": "behler2011", "preset": "morawietz_water"},
     "network": {"hidden": [10, 10], "activation": "tanh"},
-    "epochs": 5000, "potentials": 10,
+    "epochs": 5000,
+    "potentials": 10,
     "set_sizes": {"train_500": 523, "train_1000": 1048, "train_2000": 2096},  # 90 % = 471 / 943 / 1886
     "split_seed": 2020,
     "taylor_A": {"train_500": (0.03, 11), "train_1000": (0.04, 32), "train_2000": (0.04, 32)},
     "taylor_B": {"train_500": (0.008, 22), "train_1000": (0.010, 32), "train_2000": (0.010, 32)},
 }
-PAPER_MAIN = ("energy_500", "energy_1000", "energy_2000", "taylor_A_500", "taylor_B_500", "forces_500",
-              "taylor_A_1000", "taylor_B_1000", "taylor_A_2000", "taylor_B_2000")
+PAPER_MAIN = (
+    "energy_500",
+    "energy_1000",
+    "energy_2000",
+    "taylor_A_500",
+    "taylor_B_500",
+    "forces_500",
+    "taylor_A_1000",
+    "taylor_B_1000",
+    "taylor_A_2000",
+    "taylor_B_2000",
+)
 
 
 # ---------------------------------------------------------------------------- data
@@ -95,7 +105,7 @@ def read_frames(path: Path) -> list[str]:
             i += 1
             continue
         n = int(lines[i])
-        frames.append("".join(lines[i:i + n + 2]))
+        frames.append("".join(lines[i : i + n + 2]))
         i += n + 2
     return frames
 
@@ -112,11 +122,9 @@ def write_splits(folder: Path, quick: bool, data: Path = DATA) -> dict[str, Path
     validation = read_frames(Path(data) / "validation.extxyz.gz")
     test = [a for k, a in enumerate(pool) if k % 11 == 10]
     train = [a for k, a in enumerate(pool) if k % 11 != 10]
-    sets = {"train_2000": train, "train_1000": train[::2], "train_500": train[::4], "test": test,
-            "validation": validation}
+    sets = {"train_2000": train, "train_1000": train[::2], "train_500": train[::4], "test": test, "validation": validation}
     if quick:  # miniature: 16/32/64 training, 8 test, 24 validation structures, still from both temperatures
-        sets = {"train_2000": train[::31], "train_1000": train[::62], "train_500": train[::124],
-                "test": test[::25], "validation": validation[::84]}
+        sets = {"train_2000": train[::31], "train_1000": train[::62], "train_500": train[::124], "test": test[::25], "validation": validation[::84]}
     for name, frames in sets.items():
         paths[name].write_text("".join(frames))
     for other in folder.glob("*.done"):
@@ -165,9 +173,11 @@ def scan_name(delta: float, multiple: int) -> str:
 def scan_scenarios(quick: bool) -> dict[str, dict]:
     """Fig. 4: strategy B on train_500 over δ_max × a."""
     deltas, multiples = ((0.03,), (5,)) if quick else (SCAN_DELTAS, SCAN_MULTIPLES)
-    return {scan_name(d, a): {"train": "train_500", "mode": "taylor",
-                              "taylor": {"strategy": "random", "delta": d, "multiple": a}}
-            for a in multiples for d in deltas}
+    return {
+        scan_name(d, a): {"train": "train_500", "mode": "taylor", "taylor": {"strategy": "random", "delta": d, "multiple": a}}
+        for a in multiples
+        for d in deltas
+    }
 
 
 def scenarios_paper(quick: bool) -> dict[str, dict]:
@@ -177,11 +187,14 @@ def scenarios_paper(quick: bool) -> dict[str, dict]:
         train = f"train_{n}"
         out[f"energy_{n}"] = {"train": train, "mode": "energy"}
         d, a = PAPER["taylor_A"][train]
-        out[f"taylor_A_{n}"] = {"train": train, "mode": "taylor",
-                                "taylor": {"strategy": "cartesian", "delta": d, "displacements": a}}
+        out[f"taylor_A_{n}"] = {"train": train, "mode": "taylor", "taylor": {"strategy": "cartesian", "delta": d, "displacements": a}}
         d, a = PAPER["taylor_B"][train]
-        out[f"taylor_B_{n}"] = {"train": train, "mode": "taylor", "run": scan_name(d, a) if n == "500" else None,
-                                "taylor": {"strategy": "random", "delta": d, "multiple": a}}
+        out[f"taylor_B_{n}"] = {
+            "train": train,
+            "mode": "taylor",
+            "run": scan_name(d, a) if n == "500" else None,
+            "taylor": {"strategy": "random", "delta": d, "multiple": a},
+        }
     out["forces_500"] = {"train": "train_500", "mode": "forces"}
     out.update(scan_scenarios(quick))
     for name, s in out.items():
@@ -196,10 +209,13 @@ def scenarios(quick: bool) -> dict[str, dict]:
         "energy_500": {"train": "train_500", "mode": "energy"},
         "energy_1000": {"train": "train_1000", "mode": "energy"},
         "energy_2000": {"train": "train_2000", "mode": "energy"},
-        "taylor_A_500": {"train": "train_500", "mode": "taylor",
-                         "taylor": {"strategy": "cartesian", "delta": DELTA_A, "atoms_per_structure": ATOMS_A}},
-        "taylor_B_500": {"train": "train_500", "mode": "taylor", "run": scan_name(DELTA_B, MULTIPLE_B),
-                         "taylor": {"strategy": "random", "delta": DELTA_B, "multiple": MULTIPLE_B}},
+        "taylor_A_500": {"train": "train_500", "mode": "taylor", "taylor": {"strategy": "cartesian", "delta": DELTA_A, "atoms_per_structure": ATOMS_A}},
+        "taylor_B_500": {
+            "train": "train_500",
+            "mode": "taylor",
+            "run": scan_name(DELTA_B, MULTIPLE_B),
+            "taylor": {"strategy": "random", "delta": DELTA_B, "multiple": MULTIPLE_B},
+        },
         "forces_500": {"train": "train_500", "mode": "forces"},
     }
     out.update(scan_scenarios(quick))
@@ -208,23 +224,29 @@ def scenarios(quick: bool) -> dict[str, dict]:
     return out
 
 
-def config_dict(run_dir: Path, scenario: dict, splits: dict[str, Path], seed: int, epochs: int,
-                max_seconds: float | None, data: Path = DATA, protocol: str = "default") -> dict:
+def config_dict(
+    run_dir: Path, scenario: dict, splits: dict[str, Path], seed: int, epochs: int, max_seconds: float | None, data: Path = DATA, protocol: str = "default"
+) -> dict:
     taylor = {"sampling": "fixed", **scenario.get("taylor", {})}
     if scenario["mode"] != "taylor":
         taylor = {}
     paper = protocol == "paper"
     test = splits["test_" + scenario["train"]] if paper else splits["test"]
     return {
-        "output": str(run_dir), "seed": seed,
-        "data": {"train": [str(splits[scenario["train"]])], "test": [str(test)],
-                 "reference_energies": reference_energies(data)},
+        "output": str(run_dir),
+        "seed": seed,
+        "data": {"train": [str(splits[scenario["train"]])], "test": [str(test)], "reference_energies": reference_energies(data)},
         "descriptor": dict(PAPER["descriptor"] if paper else DESCRIPTOR),
         "network": dict(PAPER["network"] if paper else NETWORK),
-        "training": {"mode": scenario["mode"], "optimizer": "lbfgs", "epochs": epochs,
-                     "checkpoint_every": max(1, min(100 if paper else 25, epochs)),
-                     "force_metrics_every": max(1, epochs // (10 if paper else 4)),
-                     "threads": 1, "max_seconds": max_seconds},
+        "training": {
+            "mode": scenario["mode"],
+            "optimizer": "lbfgs",
+            "epochs": epochs,
+            "checkpoint_every": max(1, min(100 if paper else 25, epochs)),
+            "force_metrics_every": max(1, epochs // (10 if paper else 4)),
+            "threads": 1,
+            "max_seconds": max_seconds,
+        },
         "taylor": taylor,
         "forces": {"weight": 0.1, "fraction": 1.0},
     }
@@ -247,8 +269,7 @@ def archive_one(run_dir: Path, target: Path) -> None:
     shutil.copy2(run_dir / "study.json", target / "study.json")
 
 
-def train_one(run_dir: Path, raw: dict, validation: Path, validation_graphs_cache: dict,
-              archive: Path | None = None) -> dict:
+def train_one(run_dir: Path, raw: dict, validation: Path, validation_graphs_cache: dict, archive: Path | None = None) -> dict:
     """Train (or resume, or skip) one potential; evaluate its best model on the validation set
     (read once per study, not once per potential). A potential already in ``archive`` (the
     committed record of an earlier session) is not trained again."""
@@ -282,17 +303,33 @@ def train_one(run_dir: Path, raw: dict, validation: Path, validation_graphs_cach
         validation_graphs_cache[key] = read_structures(key)
     p = predict_structures(model, validation_graphs_cache[key], forces=True)
     metrics = summarize(p)
-    np.savez_compressed(run_dir / "validation_predictions.npz", energy_ref=p.energy_ref, energy_pred=p.energy_pred,
-                        natoms=p.natoms, force_ref=p.force_ref.astype(np.float32),
-                        force_pred=p.force_pred.astype(np.float32))
+    np.savez_compressed(
+        run_dir / "validation_predictions.npz",
+        energy_ref=p.energy_ref,
+        energy_pred=p.energy_pred,
+        natoms=p.natoms,
+        force_ref=p.force_ref.astype(np.float32),
+        force_pred=p.force_pred.astype(np.float32),
+    )
     angles = direction_errors(p.force_ref, p.force_pred)
-    result = {"force_mae": metrics["force_mae"], "force_rmse": metrics["force_rmse"],
-              "energy_rmse": metrics["energy_rmse"], "energy_mae": metrics["energy_mae"],
-              "force_direction_error": float(np.mean(angles)), "sec_per_epoch": summary["seconds_per_epoch"],
-              "cpu_seconds": cpu, "epochs": summary["epochs"], "best_epoch": summary["best_epoch"],
-              "n_train": summary["n_train"], "n_test": summary["n_test"], "n_validation": len(p.natoms),
-              "n_taylor": summary["n_taylor"], "test_energy_rmse": summary["test"]["energy_rmse"],
-              "test_force_mae": summary["test"].get("force_mae"), "seed": raw["seed"]}
+    result = {
+        "force_mae": metrics["force_mae"],
+        "force_rmse": metrics["force_rmse"],
+        "energy_rmse": metrics["energy_rmse"],
+        "energy_mae": metrics["energy_mae"],
+        "force_direction_error": float(np.mean(angles)),
+        "sec_per_epoch": summary["seconds_per_epoch"],
+        "cpu_seconds": cpu,
+        "epochs": summary["epochs"],
+        "best_epoch": summary["best_epoch"],
+        "n_train": summary["n_train"],
+        "n_test": summary["n_test"],
+        "n_validation": len(p.natoms),
+        "n_taylor": summary["n_taylor"],
+        "test_energy_rmse": summary["test"]["energy_rmse"],
+        "test_force_mae": summary["test"].get("force_mae"),
+        "seed": raw["seed"],
+    }
     done.write_text(json.dumps(result, indent=1))
     if kept:
         archive_one(run_dir, kept)
@@ -313,14 +350,33 @@ def collect(out: Path, table: dict, archive: Path | None = None) -> dict:
             continue
         mean = lambda k: float(np.mean([r[k] for r in runs]))
         std = lambda k: float(np.std([r[k] for r in runs], ddof=1)) if len(runs) > 1 else 0.0
-        results["scenarios"][name] = {"force_mae": mean("force_mae"), "energy_rmse": mean("energy_rmse"),
-                                      "sec_per_epoch": mean("sec_per_epoch"), "cpu_seconds": mean("cpu_seconds"),
-                                      "n_potentials": len(runs)}
+        results["scenarios"][name] = {
+            "force_mae": mean("force_mae"),
+            "energy_rmse": mean("energy_rmse"),
+            "sec_per_epoch": mean("sec_per_epoch"),
+            "cpu_seconds": mean("cpu_seconds"),
+            "n_potentials": len(runs),
+        }
         details["scenarios"][name] = {
-            "run_folder": s["run"], "mode": s["mode"], "train": s["train"], "taylor": s.get("taylor"),
-            **{f"{k}_mean": mean(k) for k in ("force_mae", "force_rmse", "energy_rmse", "energy_mae",
-                                              "force_direction_error", "sec_per_epoch", "cpu_seconds", "epochs",
-                                              "best_epoch", "n_taylor")},
+            "run_folder": s["run"],
+            "mode": s["mode"],
+            "train": s["train"],
+            "taylor": s.get("taylor"),
+            **{
+                f"{k}_mean": mean(k)
+                for k in (
+                    "force_mae",
+                    "force_rmse",
+                    "energy_rmse",
+                    "energy_mae",
+                    "force_direction_error",
+                    "sec_per_epoch",
+                    "cpu_seconds",
+                    "epochs",
+                    "best_epoch",
+                    "n_taylor",
+                )
+            },
             **{f"{k}_std": std(k) for k in ("force_mae", "energy_rmse", "force_direction_error")},
             "per_potential": runs,
         }
@@ -342,8 +398,7 @@ def predictions_from_archive(kept: Path, run_dir: Path, validation: Path) -> Pat
     return path
 
 
-def figures(out: Path, table: dict, results: dict, quick: bool, archive: Path | None = None,
-            validation: Path | None = None) -> list[Path]:
+def figures(out: Path, table: dict, results: dict, quick: bool, archive: Path | None = None, validation: Path | None = None) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -359,23 +414,19 @@ def figures(out: Path, table: dict, results: dict, quick: bool, archive: Path | 
         files = {p.parent.name: p for p in (out / "runs" / run).glob("p*/validation_predictions.npz")}
         for kept in sorted((archive / run).glob("p*/study.json")) if archive else []:
             if kept.parent.name not in files:  # a potential of an earlier session: predict again
-                files[kept.parent.name] = predictions_from_archive(kept.parent, out / "runs" / run / kept.parent.name,
-                                                                   validation)
+                files[kept.parent.name] = predictions_from_archive(kept.parent, out / "runs" / run / kept.parent.name, validation)
         parts = [np.load(files[k]) for k in sorted(files)]
-        return (np.concatenate([p["force_ref"] for p in parts]).astype(float),
-                np.concatenate([p["force_pred"] for p in parts]).astype(float))
+        return (np.concatenate([p["force_ref"] for p in parts]).astype(float), np.concatenate([p["force_pred"] for p in parts]).astype(float))
 
     # Fig. 3: distribution of force errors
     fig, ax = plt.subplots(1, 2, figsize=(11, 4))
     for k, name in enumerate(main):
         ref, pred = load(name)
         comp = np.abs(pred - ref).ravel()
-        ax[0].hist(comp, bins=np.linspace(0, 2.0, 81), histtype="step", density=True, color=f"C{k}",
-                   label=f"{name} (MAE {comp.mean():.3f})")
+        ax[0].hist(comp, bins=np.linspace(0, 2.0, 81), histtype="step", density=True, color=f"C{k}", label=f"{name} (MAE {comp.mean():.3f})")
         norm = np.linalg.norm(pred - ref, axis=1)
         ax[1].hist(norm, bins=np.logspace(-3, 1, 81), histtype="step", density=True, color=f"C{k}", label=name)
-    ax[0].set(xlabel="|ΔF component| (eV/Å)", ylabel="density", yscale="log",
-              title="validation force errors (all potentials)")
+    ax[0].set(xlabel="|ΔF component| (eV/Å)", ylabel="density", yscale="log", title="validation force errors (all potentials)")
     ax[1].set(xlabel="|F_pred − F_ref| per atom (eV/Å)", ylabel="density", xscale="log")
     ax[0].legend(fontsize=7)
     ax[1].legend(fontsize=7)
@@ -397,12 +448,10 @@ def figures(out: Path, table: dict, results: dict, quick: bool, archive: Path | 
         norm = np.linalg.norm(ref, axis=1)
         ok = (norm > 1e-8) & (np.linalg.norm(pred, axis=1) > 1e-12)
         angles = direction_errors(ref, pred)
-        h = ax.hist2d(norm[ok], angles, bins=[40, 45], range=[[0, fmax], [0, 180]], cmap="viridis",
-                      norm=matplotlib.colors.LogNorm())
+        h = ax.hist2d(norm[ok], angles, bins=[40, 45], range=[[0, fmax], [0, 180]], cmap="viridis", norm=matplotlib.colors.LogNorm())
         fig.colorbar(h[3], ax=ax, label="atoms")
-        ax.set(xlabel="|F_ref| (eV/Å)", ylabel="direction error (°)",
-               title=f"{name}: mean {angles.mean():.1f}°")
-    for ax in axes.ravel()[len(main):]:
+        ax.set(xlabel="|F_ref| (eV/Å)", ylabel="direction error (°)", title=f"{name}: mean {angles.mean():.1f}°")
+    for ax in axes.ravel()[len(main) :]:
         ax.axis("off")
     fig.tight_layout()
     path = folder / "fig5_direction_error_heatmaps.png"
@@ -426,10 +475,8 @@ def figures(out: Path, table: dict, results: dict, quick: bool, archive: Path | 
     for name, style in (("energy_500", "k--"), ("energy_2000", "k:"), ("forces_500", "r--")):
         if name in refs:
             ax.axhline(paired(name), color=style[0], ls=style[1:], lw=1, label=name)
-    ax.text(0.02, 0.02, f"mean of the first {m} potential(s) (seeds {', '.join(str(1000 + j) for j in range(m))})",
-            transform=ax.transAxes, fontsize=7)
-    ax.set(xscale="log", xlabel="δ_max (Å)", ylabel="validation force MAE (eV/Å)",
-           title="strategy B on 500 structures")
+    ax.text(0.02, 0.02, f"mean of the first {m} potential(s) (seeds {', '.join(str(1000 + j) for j in range(m))})", transform=ax.transAxes, fontsize=7)
+    ax.set(xscale="log", xlabel="δ_max (Å)", ylabel="validation force MAE (eV/Å)", title="strategy B on 500 structures")
     ax.legend(fontsize=7)
     fig.tight_layout()
     path = folder / "fig4_force_mae_vs_delta.png"
@@ -440,10 +487,8 @@ def figures(out: Path, table: dict, results: dict, quick: bool, archive: Path | 
     # overview: force MAE and energy RMSE per main scenario
     fig, ax = plt.subplots(1, 2, figsize=(10, 3.8))
     x = np.arange(len(main))
-    for k, (key, label) in enumerate((("force_mae", "validation force MAE (eV/Å)"),
-                                      ("energy_rmse", "validation energy RMSE (meV/atom)"))):
-        ax[k].bar(x, [scen[n][key] for n in main], yerr=[det[n][f"{key}_std"] for n in main], color="C0",
-                  capsize=3)
+    for k, (key, label) in enumerate((("force_mae", "validation force MAE (eV/Å)"), ("energy_rmse", "validation energy RMSE (meV/atom)"))):
+        ax[k].bar(x, [scen[n][key] for n in main], yerr=[det[n][f"{key}_std"] for n in main], color="C0", capsize=3)
         ax[k].set_xticks(x, main, rotation=30, ha="right", fontsize=8)
         ax[k].set_ylabel(label)
     fig.tight_layout()
@@ -459,21 +504,20 @@ def main(argv=None) -> dict:
     parser.add_argument("--out", required=True, help="output folder (re-run to resume)")
     parser.add_argument("--potentials", type=int, default=3, help="potentials per scenario (paper: 10)")
     parser.add_argument("--epochs", type=int, default=400, help="L-BFGS epochs per potential")
-    parser.add_argument("--max-seconds", type=float, default=None,
-                        help="cap on the summed epoch time of one potential (s)")
-    parser.add_argument("--scan-potentials", type=int, default=None,
-                        help="potentials per δ_max × a scan entry (default: --potentials)")
-    parser.add_argument("--forces-max-seconds", type=float, default=None,
-                        help="cap on the summed epoch time of one direct-force potential (s)")
+    parser.add_argument("--max-seconds", type=float, default=None, help="cap on the summed epoch time of one potential (s)")
+    parser.add_argument("--scan-potentials", type=int, default=None, help="potentials per δ_max × a scan entry (default: --potentials)")
+    parser.add_argument("--forces-max-seconds", type=float, default=None, help="cap on the summed epoch time of one direct-force potential (s)")
     parser.add_argument("--quick", action="store_true", help="miniature version (CI): tiny data, few epochs")
     parser.add_argument("--only", nargs="*", help="train only these scenarios (results still collect all)")
-    parser.add_argument("--data", default=str(DATA), help="folder with pool.extxyz.gz, validation.extxyz.gz, "
-                        "provenance.json")
+    parser.add_argument("--data", default=str(DATA), help="folder with pool.extxyz.gz, validation.extxyz.gz, provenance.json")
     parser.add_argument("--no-scan", action="store_true", help="skip the δ_max × a scan")
-    parser.add_argument("--archive", help="folder for the committable record of every finished potential "
-                        "(study.json, .nn.ascii, history.csv); potentials found there are not trained again")
-    parser.add_argument("--protocol", choices=("default", "paper"), default="default",
-                        help="paper: the seed paper's settings (module docstring); default: the earlier study")
+    parser.add_argument(
+        "--archive",
+        help="folder for the committable record of every finished potential (study.json, .nn.ascii, history.csv); potentials found there are not trained again",
+    )
+    parser.add_argument(
+        "--protocol", choices=("default", "paper"), default="default", help="paper: the seed paper's settings (module docstring); default: the earlier study"
+    )
     args = parser.parse_args(argv)
     paper = args.protocol == "paper"
     if paper:  # the paper's counts unless given explicitly
@@ -508,23 +552,31 @@ def main(argv=None) -> dict:
         raw = config_dict(run_dir, s, splits, 1000 + k, args.epochs, cap, Path(args.data), args.protocol)
         t0 = time.time()
         r = train_one(run_dir, raw, splits["validation"], cache, Path(args.archive) if args.archive else None)
-        print(f"{name:30s} p{k}: force MAE {r['force_mae']:.4f} eV/Å, energy RMSE {r['energy_rmse']:.3f} "
-              f"meV/atom, {r['sec_per_epoch']:.3f} s/epoch, {r['epochs']} epochs ({time.time() - t0:.0f} s)",
-              flush=True)
+        print(
+            f"{name:30s} p{k}: force MAE {r['force_mae']:.4f} eV/Å, energy RMSE {r['energy_rmse']:.3f} "
+            f"meV/atom, {r['sec_per_epoch']:.3f} s/epoch, {r['epochs']} epochs ({time.time() - t0:.0f} s)",
+            flush=True,
+        )
     results, details = collect(out, table, Path(args.archive) if args.archive else None)
     if paper:
         results["protocol"] = "paper"
-    details["settings"] = {"protocol": args.protocol, "descriptor": PAPER["descriptor"] if paper else DESCRIPTOR,
-                           "network": PAPER["network"] if paper else NETWORK, "optimizer": "lbfgs",
-                           "epochs": args.epochs, "max_seconds": args.max_seconds,
-                           "forces_max_seconds": args.forces_max_seconds, "potentials": args.potentials,
-                           "scan_potentials": args.scan_potentials,
-                           "quick": args.quick, "seeds": [1000 + k for k in range(args.potentials)],
-                           "splits": json.loads(next((out / "splits").glob("*.done")).read_text()),
-                           "taylor_A": PAPER["taylor_A"] if paper else {"delta": DELTA_A,
-                                                                         "atoms_per_structure": ATOMS_A},
-                           "taylor_B": PAPER["taylor_B"] if paper else {"delta": DELTA_B, "multiple": MULTIPLE_B},
-                           "forces": {"weight": 0.1}}
+    details["settings"] = {
+        "protocol": args.protocol,
+        "descriptor": PAPER["descriptor"] if paper else DESCRIPTOR,
+        "network": PAPER["network"] if paper else NETWORK,
+        "optimizer": "lbfgs",
+        "epochs": args.epochs,
+        "max_seconds": args.max_seconds,
+        "forces_max_seconds": args.forces_max_seconds,
+        "potentials": args.potentials,
+        "scan_potentials": args.scan_potentials,
+        "quick": args.quick,
+        "seeds": [1000 + k for k in range(args.potentials)],
+        "splits": json.loads(next((out / "splits").glob("*.done")).read_text()),
+        "taylor_A": PAPER["taylor_A"] if paper else {"delta": DELTA_A, "atoms_per_structure": ATOMS_A},
+        "taylor_B": PAPER["taylor_B"] if paper else {"delta": DELTA_B, "multiple": MULTIPLE_B},
+        "forces": {"weight": 0.1},
+    }
     (out / "results.json").write_text(json.dumps(results, indent=1))
     (out / "details.json").write_text(json.dumps(details, indent=1))
     figures(out, table, results, args.quick, Path(args.archive) if args.archive else None, splits["validation"])
