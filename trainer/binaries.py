@@ -4,11 +4,16 @@ The C++ core library, the LAMMPS plugin and the Tinker interface sources are
 installed inside this package.  When Python imports ``export`` from a source
 checkout (tests run from the repository root) the binaries are not next to the
 sources, so the installed distribution's file list is consulted as a fallback.
+
+``TAYLORANN_BUILD_DIR`` (a CMake build folder holding ``libtaylorann.so`` and
+``taylorannplugin.so``) takes precedence over both: the sanitizer job (``.ci/sanitize``) runs
+the tests against its instrumented build that way.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
+import os
 from pathlib import Path
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent / "export"  # installed as export/lib, export/plugins
@@ -32,6 +37,12 @@ def _installed(relative: str) -> Path | None:
 
 
 def _find(relative: str) -> Path:
+    build = os.environ.get("TAYLORANN_BUILD_DIR")
+    if build and relative.endswith(".so"):
+        path = Path(build) / Path(relative).name
+        if not path.exists():
+            raise FileNotFoundError(f"TAYLORANN_BUILD_DIR={build}: no {Path(relative).name} there")
+        return path.resolve()
     local = _PACKAGE_DIR / relative
     if local.exists():
         return local
