@@ -8,6 +8,16 @@
 namespace taylorann {
 inline namespace TAYLORANN_ISA {
 
+namespace {
+// The angular sums of one centre into its descriptor row (Gaw: the species-weighted set).
+inline void store_angular(int nt, const double *acc, const double *accw, double *Ga, double *Gaw) {
+    for (int m = 0; m < nt; ++m) {
+        Ga[m] = acc[m];
+        if (Gaw) Gaw[m] = accw[m];
+    }
+}
+}  // namespace
+
 template <int AN>
 void Chebyshev::angular_forward_any(double *Ga, double *Gaw) {
     if (na_ < kSweepFrom) return angular_forward_pairs<AN>(Ga, Gaw);
@@ -42,10 +52,7 @@ void Chebyshev::angular_forward_pairs(double *Ga, double *Gaw) {
             }
         }
     }
-    for (int m = 0; m < nt; ++m) {
-        Ga[m] = acc[m];
-        if (Gaw) Gaw[m] = accw[m];
-    }
+    store_angular(nt, acc, accw, Ga, Gaw);
 }
 
 template <int AN>
@@ -146,10 +153,7 @@ void Chebyshev::angular_forward_sweep(double *Ga, double *Gaw) {
             accw[m] += sw;
         }
     }
-    for (int m = 0; m < nt; ++m) {
-        Ga[m] = acc[m];
-        if (Gaw) Gaw[m] = accw[m];
-    }
+    store_angular(nt, acc, accw, Ga, Gaw);
 }
 
 // Vectorised like angular_forward: for each a, the partners b > a in one sweep per
