@@ -6,11 +6,13 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import shutil
 import subprocess
 import sys
 
 import numpy as np
 import pytest
+import torch
 
 from conftest import ROOT
 
@@ -140,3 +142,29 @@ def test_quick_paper_protocol_archives_and_resumes_from_the_archive(tmp_path):
     assert not (tmp_path / "b" / "runs" / "energy_500" / "p0" / "checkpoint.pt").exists()
     again = json.loads((tmp_path / "b" / "results.json").read_text())
     assert again["scenarios"] == results["scenarios"]
+    # Killed mid-training, then resumed: the same potentials as the uninterrupted run. The kill
+    # is made deterministic: a study stopped after epoch 1 leaves exactly the checkpoint of a
+    # 1-epoch run (tests/test_training.py shows a SIGKILLed run resumes bit-exactly), without
+    # an exported potential or a study.json; the rerun continues those checkpoints to epoch 3.
+    killed = tmp_path / "c"
+    only = ["--only", "energy_500", "taylor_B_500"]
+    cut = base[: base.index("--archive")] + ["--no-scan", "--out", str(killed)] + only
+    one = subprocess.run(cut + ["--epochs", "1"], cwd=ROOT, capture_output=True, text=True)
+    assert one.returncode == 0, one.stderr[-3000:]
+    for run in ("energy_500", "taylor_B_500_d0.008_a22"):
+        p0 = killed / "runs" / run / "p0"
+        state = torch.load(p0 / "checkpoint.pt", weights_only=False)
+        assert state["epoch"] == 1
+        shutil.rmtree(p0 / "potential")
+        (p0 / "study.json").unlink()
+    (killed / "results.json").unlink()
+    resumed = subprocess.run(cut, cwd=ROOT, capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    timing = {"sec_per_epoch", "cpu_seconds"}
+    for run in ("energy_500", "taylor_B_500_d0.008_a22"):
+        want = json.loads((tmp_path / "a" / "runs" / run / "p0" / "study.json").read_text())
+        got = json.loads((killed / "runs" / run / "p0" / "study.json").read_text())
+        assert want["epochs"] == got["epochs"] == 3
+        assert {k: v for k, v in got.items() if k not in timing} == {k: v for k, v in want.items() if k not in timing}, run
+        for f in ("H.nn.ascii", "O.nn.ascii"):
+            assert (killed / "runs" / run / "p0" / "potential" / f).read_bytes() == (tmp_path / "a" / "runs" / run / "p0" / "potential" / f).read_bytes()

@@ -42,6 +42,7 @@ import argparse
 import json
 import math
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -519,10 +520,11 @@ def main(argv=None) -> dict:
         "--protocol", choices=("default", "paper"), default="default", help="paper: the seed paper's settings (module docstring); default: the earlier study"
     )
     args = parser.parse_args(argv)
+    given = sys.argv[1:] if argv is None else argv
     paper = args.protocol == "paper"
-    if paper:  # the paper's counts unless given explicitly
-        args.potentials = PAPER["potentials"] if "--potentials" not in (argv or []) else args.potentials
-        args.epochs = PAPER["epochs"] if "--epochs" not in (argv or []) else args.epochs
+    if paper:  # the paper's counts unless given explicitly (on the command line too: argv is None there)
+        args.potentials = PAPER["potentials"] if "--potentials" not in given else args.potentials
+        args.epochs = PAPER["epochs"] if "--epochs" not in given else args.epochs
     if args.quick:
         args.potentials = min(args.potentials, 1)
         args.epochs = min(args.epochs, 3)
