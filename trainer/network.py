@@ -4,6 +4,7 @@ from typing import List
 
 import torch
 
+# ænet's activation codes (f_a in .nn.ascii files): the one table, read by trainer.nnascii too
 ACTIVATION_CODES = {"linear": 0, "tanh": 1, "sigmoid": 2, "mtanh": 3, "twist": 4}
 MTANH_A = 1.7159
 MTANH_B = 0.666666666666667  # ænet's literal, not exactly 2/3

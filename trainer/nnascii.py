@@ -14,12 +14,12 @@ import numpy as np
 
 from .atomic_io import atomic_write_text
 from .errors import InputFileError, decode_text, read_file_bytes
+from .network import ACTIVATION_CODES
 from .nnbinary import binary_to_text, looks_binary
 
 from .records import RecordReader, format_int, format_real, line_of_ints, line_of_reals
 
-ACTIVATIONS = {0: "linear", 1: "tanh", 2: "sigmoid", 3: "mtanh", 4: "twist"}
-ACTIVATION_CODES = {name: code for code, name in ACTIVATIONS.items()}
+ACTIVATIONS = {code: name for name, code in ACTIVATION_CODES.items()}  # the one table: trainer.network
 SF_TYPES = ("Chebyshev", "Behler2011")
 
 
