@@ -1,6 +1,7 @@
 """``python -m export``: predict with, convert and locate taylorann potentials.
 
-Sub-commands: predict, nnascii, nnbinary, torchscript, lammps-data, tinker-input, tinker-info
+Sub-commands: predict, nnascii, nnbinary, torchscript, lammps-data, tinker-input, tinker-info,
+repulsion
 (``python -m export -h``).
 """
 
@@ -58,6 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--potential", nargs="+", required=True, help="one .nn.ascii per species, or one .pt model")
     t.add_argument("-o", "--output", required=True, help="prefix of the three files")
     sub.add_parser("tinker-info", help="where the Tinker interface and core library are, and the link line")
+    r = sub.add_parser("repulsion", help="a ZBL repulsive core below the training data's shortest distances (JSON + LAMMPS lines)")
+    r.add_argument("--structures", nargs="+", required=True, help="the training structures (XSF, extxyz, ... any ase.io-readable files)")
+    r.add_argument("--species", nargs="+", required=True, help="species of LAMMPS atom types 1, 2, ... (as in pair_coeff)")
+    r.add_argument("--width", type=float, default=0.5, help="Å between the switching's inner and outer radius (default 0.5)")
+    r.add_argument("--potential", nargs="+", default=["FILES..."], help="potential files for the printed pair_coeff line")
+    r.add_argument("-o", "--output", required=True, help="output JSON (for TaylorannCalculator(repulsion=...))")
     return parser
 
 
@@ -96,6 +103,20 @@ def main(argv=None) -> int:
             structure = read_structures(args.structure)[0]
             for path in write_tinker_input(structure, args.potential, args.output):
                 print(f"wrote {path}")
+        elif args.command == "repulsion":
+            import json
+
+            from trainer.readers import read_structures
+            from trainer.repulsion import from_training_data
+
+            if not args.width > 0:
+                raise ValueError(f"--width: expected a positive length in Å, got {args.width}")
+            structures = [s for path in args.structures for s in read_structures(path)]
+            core = from_training_data(structures, args.species, width=args.width)
+            with open(args.output, "w") as fh:
+                fh.write(json.dumps(core.to_json(), indent=1) + "\n")
+            print(f"wrote {args.output}; in LAMMPS:")
+            print("\n".join(core.lammps_commands(args.species, " ".join(args.potential))))
         elif args.command == "tinker-info":
             from .commands import tinker_info
 

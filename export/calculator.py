@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 from ase.calculators.calculator import Calculator, all_changes
 
 from trainer.evaluate import predict
+from trainer.repulsion import Repulsion
 from trainer.structures import Structure
 
 from .loading import load_evaluator
@@ -19,12 +21,14 @@ class TaylorannCalculator(Calculator):
 
     implemented_properties = ["energy", "free_energy", "energies", "forces", "stress"]
 
-    def __init__(self, potential=None, model=None, legacy_angular: bool = False, extrapolation: str = "warn", **kwargs):
+    def __init__(self, potential=None, model=None, legacy_angular: bool = False, extrapolation: str = "warn", repulsion=None, **kwargs):
         """extrapolation: what to do when an atom's descriptor leaves the potential's training
         range (native backend with .nn.ascii/.nn files): "warn" (default; a RuntimeWarning for
         the first 10 such calls, then every 1000th), "error" (raise ExtrapolationError) or
         "ignore". Either way ``results["extrapolating_atoms"]`` lists them and
-        ``extrapolation_count`` counts atom evaluations outside the range."""
+        ``extrapolation_count`` counts atom evaluations outside the range.
+        repulsion: a ZBL core file (``repulsion.json``, trainer.repulsion) or a ``Repulsion``,
+        added to every result as LAMMPS's ``pair_style hybrid/overlay taylorann zbl`` adds it."""
         super().__init__(**kwargs)
         if (potential is None) == (model is None):
             raise ValueError("give exactly one of potential= (file paths) or model=")
@@ -33,6 +37,9 @@ class TaylorannCalculator(Calculator):
         self.extrapolation = extrapolation
         self.extrapolation_count = 0  # atoms outside the range, summed over calls
         self._extrapolating_calls = 0
+        if isinstance(repulsion, (str, Path)):
+            repulsion = Repulsion.from_json(repulsion)
+        self.repulsion = repulsion
         self.model = model if model is not None else load_evaluator([potential] if isinstance(potential, str) else potential, legacy_angular=legacy_angular)
 
     def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
@@ -43,6 +50,13 @@ class TaylorannCalculator(Calculator):
         if want_stress and not structure.periodic:
             raise ValueError("stress needs a periodic structure")
         p = predict(self.model, structure, forces=True, virial=want_stress)
+        if self.repulsion is not None:
+            e, ea, f, w = self.repulsion.energy_forces(structure)
+            p.energy += e
+            p.atomic_energies = p.atomic_energies + ea
+            p.forces = p.forces + f
+            if want_stress:
+                p.virial = p.virial + w
         self.results["energy"] = p.energy
         self.results["free_energy"] = p.energy
         self.results["energies"] = p.atomic_energies.copy()

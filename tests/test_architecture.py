@@ -15,6 +15,7 @@ CORE = {
     "atomic_io",
     "structures",
     "contract",
+    "repulsion",
     "checks",
     "presets",
     "distributed",
