@@ -263,6 +263,9 @@ def _radial_cutoff(lines, line, value):
         (1, lambda ln: _radial_cutoff(ln, 20, "6.4"), "cut-off"),  # O at 6.4 Å, Ti at 6.5 Å: one cut-off for all
         (0, lambda ln: ln.__setitem__(28, "0x10"), "record T3 scale (line 29)"),  # strtod reads hex, Fortran does not
         (0, lambda ln: ln.__setitem__(8, ln[8].replace("5", "5\u00a0", 1)), "record N9 W (line 9)"),  # NBSP in a number
+        # fuzz seed 10001, mutant 3010: an sf code beyond a 4-byte Fortran integer (Python's int took it)
+        (1, lambda ln: ln.__setitem__(18, ln[18].replace(" 0 ", " 99999999999 ", 1)), "record S10 sf (line 19): expected an integer, found '99999999999'"),
+        (1, lambda ln: ln.__setitem__(18, ln[18].replace(" 0 ", " 0_0 ", 1)), "record S10 sf (line 19): expected an integer, found '0_0'"),
     ],
 )
 def test_both_potential_readers_give_the_same_verdict(tmp_path, backend, species, edit, fragment):

@@ -26,6 +26,9 @@ def parse_real(token: str) -> float:
     return float(token.replace("D", "E").replace("d", "e"))
 
 
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
 def split_ascii(line: str) -> list[str]:
     """Tokens separated by ASCII blanks only, as C++ streams split (str.split() also splits at
     U+00A0 and other Unicode spaces)."""
@@ -80,10 +83,9 @@ class RecordReader:
     def ints(self, record: str, count: int) -> np.ndarray:
         values = []
         for tok, line in self.tokens(record, count, "integers"):
-            try:
-                values.append(int(tok))
-            except ValueError:
-                raise InputFileError(self.path, self._where(record, line), "an integer", repr(tok)) from None
+            if not _is_int(tok):
+                raise InputFileError(self.path, self._where(record, line), "an integer", repr(tok))
+            values.append(int(tok))
         return np.array(values, dtype=np.int64)
 
     def int(self, record: str) -> int:
@@ -130,11 +132,9 @@ class RecordReader:
 
 
 def _is_int(token: str) -> bool:
-    try:
-        int(token)
-        return True
-    except ValueError:
-        return False
+    """A Fortran default integer (4 bytes), as the C++ reader takes it: optional sign, digits,
+    |value| <= 2147483647 (Python's int() would also take '1_0' and any size)."""
+    return _INTEGER.fullmatch(token) is not None and abs(int(token)) <= 2147483647
 
 
 def format_int(value: int) -> str:

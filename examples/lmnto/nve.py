@@ -7,7 +7,7 @@ default), then run in NVE with a 1 fs step.  The total energy's linear drift
     python examples/lmnto/nve.py --ps 100 --out DIR [--potential FILES... --label NAME]...
 
 Without --potential the shipped Taylor-trained potential (examples/lmnto/potential/) is
-used.  Give --potential several times (each with its --label) to compare potentials in
+used; --repulsion FILE adds a ZBL core (LAMMPS only).  Give --potential several times (each with its --label) to compare potentials in
 one figure.  Writes DIR/nve.json (keys drift_meV_per_atom_per_ps, fluctuation_meV_per_atom,
 natoms, timestep_fs, steps, plus per-potential entries when comparing) and DIR/nve.png.
 With --tinker-dynamic PATH (a Tinker `dynamic` executable linked with taylorann's hooks,
@@ -36,15 +36,19 @@ START = HERE / "data" / "lmnto224_start.extxyz"
 SHIPPED = [str(HERE / "potential" / f"{s}.nn.ascii") for s in SPECIES]
 
 
-def lammps_input(potential: list[str], temperature: float, equilibration_steps: int, steps: int, timestep_fs: float, thermo_every: int, seed: int) -> str:
+def lammps_input(
+    potential: list[str], temperature: float, equilibration_steps: int, steps: int, timestep_fs: float, thermo_every: int, seed: int, repulsion=None
+) -> str:
     coeff = " ".join(potential) + " " + " ".join(SPECIES)
+    pair = f"pair_style      taylorann\npair_coeff      * * {coeff}"
+    if repulsion is not None:  # the ZBL core under hybrid/overlay (trainer.repulsion)
+        pair = "\n".join(repulsion.lammps_commands(SPECIES, " ".join(potential)))
     return f"""units           metal
 atom_style      atomic
 boundary        p p p
 atom_modify     map array
 read_data       start.data
-pair_style      taylorann
-pair_coeff      * * {coeff}
+{pair}
 neighbor        1.0 bin
 timestep        {timestep_fs / 1000.0}
 velocity        all create {temperature} {seed} mom yes rot yes dist gaussian
@@ -89,6 +93,7 @@ def run_nve(
     equilibration_ps: float = 2.0,
     thermo_every: int = 10,
     seed: int = 4928,
+    repulsion: str | None = None,
 ) -> tuple[dict, np.ndarray]:
     from export.lammps_data import write_lammps_data
     from trainer.readers import read_structures
@@ -99,7 +104,12 @@ def run_nve(
     steps = int(round(ps * 1000.0 / timestep_fs))
     eq = int(round(equilibration_ps * 1000.0 / timestep_fs))
     potential = [str(Path(p).resolve()) for p in potential]
-    (workdir / "in.nve").write_text(lammps_input(potential, temperature, eq, steps, timestep_fs, thermo_every, seed))
+    core = None
+    if repulsion:
+        from trainer.repulsion import Repulsion
+
+        core = Repulsion.from_json(repulsion)
+    (workdir / "in.nve").write_text(lammps_input(potential, temperature, eq, steps, timestep_fs, thermo_every, seed, core))
     proc = subprocess.run(
         ["lmp", "-in", "in.nve", "-log", "log.lammps"], cwd=workdir, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"}
     )
@@ -117,6 +127,7 @@ def run_nve(
             "equilibration_steps": eq,
             "temperature_K": temperature,
             "potential": potential,
+            "repulsion": str(Path(repulsion).resolve()) if repulsion else None,
         }
     )
     loop = re.findall(r"Loop time of (\S+) on (\d+) procs for (\d+) steps", proc.stdout)
@@ -204,6 +215,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--label", action="append", help="label of each --potential")
     parser.add_argument("--seed", type=int, default=4928, help="velocity and thermostat seed")
     parser.add_argument("--tinker-dynamic", help="Tinker dynamic executable linked with taylorann's hooks")
+    parser.add_argument("--repulsion", help="ZBL core file (python -m export repulsion; e.g. potential/repulsion.json) added under hybrid/overlay")
     args = parser.parse_args(argv)
     potentials = args.potential or [SHIPPED]
     labels = args.label or ["taylor (shipped)"] * (1 if not args.potential else 0)
@@ -213,7 +225,9 @@ def main(argv=None) -> dict:
     results, traces = {}, {}
     for label, pot in zip(labels, potentials):
         slug = re.sub(r"[^A-Za-z0-9]+", "_", label).strip("_")
-        results[label], traces[label] = run_nve(pot, out / slug, args.ps, args.timestep, equilibration_ps=args.equilibration, seed=args.seed)
+        results[label], traces[label] = run_nve(
+            pot, out / slug, args.ps, args.timestep, equilibration_ps=args.equilibration, seed=args.seed, repulsion=args.repulsion
+        )
         print(f"{label}: " + json.dumps({k: v for k, v in results[label].items() if k != "potential"}))
         if args.tinker_dynamic:
             tlabel = f"tinker: {label}"
