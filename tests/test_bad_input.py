@@ -266,6 +266,13 @@ def _radial_cutoff(lines, line, value):
         # fuzz seed 10001, mutant 3010: an sf code beyond a 4-byte Fortran integer (Python's int took it)
         (1, lambda ln: ln.__setitem__(18, ln[18].replace(" 0 ", " 99999999999 ", 1)), "record S10 sf (line 19): expected an integer, found '99999999999'"),
         (1, lambda ln: ln.__setitem__(18, ln[18].replace(" 0 ", " 0_0 ", 1)), "record S10 sf (line 19): expected an integer, found '0_0'"),
+        # mutant 2005 of the rerun: sfenv beyond 4 bytes (C++ truncated it, Python took it), and beyond 8
+        (1, lambda ln: ln.__setitem__(20, ln[20].replace(" 0 ", " 99999999999 ", 1)), "record S12 sfenv (line 21): expected an integer, found '99999999999'"),
+        (
+            1,
+            lambda ln: ln.__setitem__(20, ln[20].replace(" 0 ", " -99999999999999999999 ", 1)),
+            "record S12 sfenv (line 21): expected an integer, found '-99999999999999999999'",
+        ),
     ],
 )
 def test_both_potential_readers_give_the_same_verdict(tmp_path, backend, species, edit, fragment):

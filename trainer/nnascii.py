@@ -172,8 +172,8 @@ class SetupSection:
         sf = rec.ints("S10 sf", nsf)
         sfparam = rec.reals("S11 sfparam", 4 * nsf).reshape(nsf, 4).T.copy()
         start = rec.pos + 1
-        int_lines = rec.integer_lines()
-        tokens = [int(t) for line in int_lines for t in line]
+        int_lines = rec.integer_lines("S12 sfenv")
+        tokens = [t for line in int_lines for t in line]
         # the last integer line is neval (a single integer); the rest is sfenv (§4.4)
         if rec.pos >= len(rec.lines):
             rec.fail("S12 sfenv", f"{2 * nsf} integers, neval and the statistics", "end of file (truncated)", start)

@@ -116,14 +116,19 @@ class RecordReader:
         except ValueError:
             raise InputFileError(self.path, self._where(record, line), "a logical (T/F/True/False)", repr(tok)) from None
 
-    def integer_lines(self) -> list[list[str]]:
-        """Consume consecutive lines made only of integer tokens (for the sfenv ambiguity)."""
+    def integer_lines(self, record: str) -> list[list[int]]:
+        """Consume consecutive lines made only of integer tokens (for the sfenv ambiguity; an
+        integer token is a sign and digits, whatever its size, as in the C++ reader), then
+        refuse any value beyond a 4-byte Fortran integer, naming its line."""
         out = []
         while self.pos < len(self.lines):
             toks = split_ascii(self.lines[self.pos])
-            if not toks or not all(_is_int(t) for t in toks):
+            if not toks or not all(_INTEGER.fullmatch(t) for t in toks):
                 break
-            out.append(toks)
+            for t in toks:
+                if not _is_int(t):
+                    raise InputFileError(self.path, self._where(record, self.pos + 1), "an integer", repr(t))
+            out.append([int(t) for t in toks])
             self.pos += 1
         return out
 

@@ -42,29 +42,36 @@ public:
     size_t position() const { return next_; }
     bool at_end() const { return next_ >= lines_.size(); }
 
-    // Consumes the consecutive lines made of integer tokens only (at least one token each).
-    std::vector<std::vector<long>> integer_lines() {
-        std::vector<std::vector<long>> out;
+    // Consumes the consecutive lines made of integer tokens only (at least one token each; an
+    // integer token is an optional sign and digits, whatever its size, as in the Python
+    // reader); returns (1-based line number, tokens) per line.
+    std::vector<std::pair<size_t, std::vector<std::string>>> integer_lines() {
+        std::vector<std::pair<size_t, std::vector<std::string>>> out;
         while (next_ < lines_.size()) {
             std::istringstream in(lines_[next_]);
-            std::vector<long> values;
+            std::vector<std::string> tokens;
             std::string tok;
             bool ok = true;
             while (in >> tok) {
-                errno = 0;
-                char *end = nullptr;
-                const long v = std::strtol(tok.c_str(), &end, 10);
-                if (end == tok.c_str() || *end != '\0' || errno != 0) {
-                    ok = false;
-                    break;
-                }
-                values.push_back(v);
+                const size_t first = (tok[0] == '+' || tok[0] == '-') ? 1 : 0;
+                ok = tok.size() > first && tok.find_first_not_of("0123456789", first) == std::string::npos;
+                if (!ok) break;
+                tokens.push_back(tok);
             }
-            if (!ok || values.empty()) break;
-            out.push_back(std::move(values));
+            if (!ok || tokens.empty()) break;
+            out.emplace_back(next_ + 1, std::move(tokens));
             ++next_;
         }
         return out;
+    }
+    // A Fortran default integer (4 bytes) from a token of line `line`, or an error naming it.
+    int integer_at(const std::string &record, size_t line, const std::string &tok) const {
+        errno = 0;
+        char *end = nullptr;
+        const long v = std::strtol(tok.c_str(), &end, 10);
+        if (end == tok.c_str() || *end != '\0' || errno != 0 || v > 2147483647L || v < -2147483647L)
+            error_at(record, line, "expected an integer, found '" + excerpt(tok) + "'");
+        return int(v);
     }
     void rewind(size_t position) { next_ = position; }
     size_t line_number() const { return next_; }  // 1-based number of the last line consumed
@@ -243,8 +250,9 @@ std::vector<int> read_sfenv(RecordReader &in, int nsf, int nenv, int &neval) {
     if (in.at_end())
         in.error_at("S12 sfenv", start, "expected " + want + ", neval and the statistics, found end of file (truncated)");
     std::vector<long> tokens;
-    for (const auto &line : lines) tokens.insert(tokens.end(), line.begin(), line.end());
-    if (lines.empty() || lines.back().size() != 1)
+    for (const auto &line : lines)
+        for (const auto &tok : line.second) tokens.push_back(in.integer_at("S12 sfenv", line.first, tok));
+    if (lines.empty() || lines.back().second.size() != 1)
         in.error_at("S12 sfenv", start, "expected " + want + " followed by neval, found " +
                                             std::to_string(tokens.size()) + " integer tokens");
     neval = int(tokens.back());
