@@ -162,30 +162,19 @@ def test_binary_garbage_as_a_potential(tmp_path):
     assert all(ch.isprintable() or ch == "\n" for ch in proc.stderr)
 
 
+def _predict(backend, potentials):
+    """``python -m export predict`` of structure-001 with the reader of ``backend``."""
+    args = ["predict", "--backend", backend, "--potential", *map(str, potentials), "--structures", str(TIO2 / "structure-001.xsf")]
+    return subprocess.run([sys.executable, "-m", "export", *args], cwd=ROOT, capture_output=True, text=True)
+
+
 @pytest.mark.parametrize("backend", ["native", "torch"])
 def test_trailing_record_in_a_potential(tmp_path, backend):
     """A repeated last line: both readers (C++ for native, Python for torch) name the record and line."""
     text = POTENTIAL[1].read_text()
     bad = tmp_path / "O.nn.ascii"
     bad.write_text(text + text.splitlines()[-1] + "\n")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "export",
-            "predict",
-            "--backend",
-            backend,
-            "--potential",
-            str(POTENTIAL[0]),
-            str(bad),
-            "--structures",
-            str(TIO2 / "structure-001.xsf"),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    proc = _predict(backend, [POTENTIAL[0], bad])
     assert proc.returncode == 2
     assert (f"error: {bad}: record T10 E_min E_max E_av (line {len(text.splitlines()) + 1}): expected the end of the file after the last record") in proc.stderr
 
@@ -204,24 +193,7 @@ def test_duplicated_line_in_a_potential(tmp_path, line, fragment, backend):
     lines = POTENTIAL[1].read_text().splitlines()
     bad = tmp_path / "O.nn.ascii"
     bad.write_text("\n".join(lines[:line] + [lines[line - 1]] + lines[line:]) + "\n")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "export",
-            "predict",
-            "--backend",
-            backend,
-            "--potential",
-            str(POTENTIAL[0]),
-            str(bad),
-            "--structures",
-            str(TIO2 / "structure-001.xsf"),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    proc = _predict(backend, [POTENTIAL[0], bad])
     assert proc.returncode == 2 and proc.stderr.startswith(f"error: {bad}: record S1")
     if fragment:
         assert fragment in proc.stderr
@@ -283,23 +255,7 @@ def test_both_potential_readers_give_the_same_verdict(tmp_path, backend, species
     bad = tmp_path / potentials[species].name
     bad.write_text("\n".join(lines) + "\n")
     potentials[species] = bad
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "export",
-            "predict",
-            "--backend",
-            backend,
-            "--potential",
-            *map(str, potentials),
-            "--structures",
-            str(TIO2 / "structure-001.xsf"),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    proc = _predict(backend, potentials)
     assert proc.returncode == 2 and proc.stderr.startswith("error: ") and str(bad) in proc.stderr, proc.stderr
     assert fragment in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
