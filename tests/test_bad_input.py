@@ -57,7 +57,15 @@ def _far_atom(lines):  # fuzz seed 10001, mutant 573: both readers agreed on a w
     lines[k] = " ".join(t)
 
 
+def _sheared_cell(lines):  # fuzz seed 10001 rerun, mutant 3953: predict and lammps-data hung
+    k = _index(lines, "PRIMVEC")
+    t = lines[k + 3].split()
+    t[1] = "99999999999"
+    lines[k + 3] = " ".join(t)
+
+
 CASES = {
+    "cell sheared by 1e11 Å": (_sheared_cell, "cell: expected lattice vectors at most 1e+06 Å long, found vector 3 of length 1e+11 Å"),
     "atom at z = 1e11 Å": (_far_atom, "expected coordinates within ±1e+06 Å (wrap positions into the cell), found atom 2 (Ti) at z = 1e+11 Å"),
     "no PRIMVEC": (_drop_primvec, "line 3: expected a PRIMVEC block (3 lattice vectors) for CRYSTAL"),
     "count '23 x'": (_count("23 x"), "expected 'N 1' after PRIMCOORD (a positive atom count, then 1), found '23 x'"),

@@ -34,6 +34,15 @@ def check_structure(structure: Structure, min_distance: float = MIN_DISTANCE, wh
             f"atom {a + 1} ({structure.species[a]}) at {'xyz'[k]} = {structure.positions[a, k]:.6g} Å",
         )
     if structure.periodic:
+        lengths = np.linalg.norm(structure.cell, axis=1)
+        if not np.all(lengths <= MAX_COORDINATE):  # a shear of 1e11 Å keeps the volume but hangs the neighbour search
+            k = int(np.argmax(lengths))
+            raise InputFileError(
+                structure.name,
+                "cell",
+                f"lattice vectors at most {MAX_COORDINATE:g} Å long",
+                f"vector {k + 1} of length {lengths[k]:.6g} Å",
+            )
         volume = abs(float(np.linalg.det(structure.cell)))
         density = structure.natoms / volume if volume > 0 else np.inf
         if density > MAX_DENSITY:
