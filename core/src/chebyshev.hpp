@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "chebyshev_moments.hpp"
 #include "descriptor_math.hpp"
 
 namespace taylorann {
@@ -47,6 +48,7 @@ public:
             ang_scale_ = 2.0 / kPi;
             ang_shift_ = -1.0;
         }
+        moments_.setup(an_, ang_scale_, ang_shift_, weighted_);
     }
 
     void forward(const Neighbours &nb, double *G) override {
@@ -155,7 +157,10 @@ public:
         // Angular terms over unordered pairs of neighbours inside angular_Rc.
         collect_angular(nb);
         double *Gaw_or_null = weighted_ ? Gaw : nullptr;
-        angular_forward(Ga, Gaw_or_null);  // chebyshev_angular.cpp
+        if (use_moments())
+            moments_.forward(angular_input(), Ga, Gaw_or_null);  // chebyshev_moments.cpp
+        else
+            angular_forward(Ga, Gaw_or_null);  // chebyshev.cpp
     }
 
     void backward(Neighbours &nb, const double *dEdG) override {
@@ -192,7 +197,16 @@ public:
             nb.gz[j] = f * nb.z[j];
         }
         if (an_ == 0) return;
-        angular_backward(nb, a_a, b_a);  // chebyshev_angular.cpp
+        if (!use_moments()) return angular_backward(nb, a_a, b_a);  // chebyshev.cpp
+        double *gx = agx_.data(), *gy = agy_.data(), *gz = agz_.data();
+        std::fill(gx, gx + na_, 0.0), std::fill(gy, gy + na_, 0.0), std::fill(gz, gz + na_, 0.0);
+        moments_.backward(angular_input(), a_a, weighted_ ? b_a : nullptr, gx, gy, gz);
+        for (int a = 0; a < na_; ++a) {
+            const int j = aidx_[a];
+            nb.gx[j] += gx[a];
+            nb.gy[j] += gy[a];
+            nb.gz[j] += gz[a];
+        }
     }
 
     void jacobian(Neighbours &nb, double *J) override {
@@ -221,6 +235,8 @@ public:
             }
         }
         if (an_ == 0) return;
+        if (use_moments())
+            return moments_.jacobian(angular_input(), aidx_.data(), stride, rn_, weighted_ ? 2 * rn_ + an_ : -1, J);
         // angular: pairs (a, b) inside angular_Rc, as in angular_backward
         const int nt = an_;
         std::vector<double> &T = jt_, &dT = jdt_;
@@ -277,6 +293,14 @@ private:
     // registers (few neighbours inside angular_Rc, e.g. oxides at 3.5 Å), or vectorised over
     // the partners of each neighbour (many, e.g. 5 Å); kSweepFrom is where the second wins.
     static constexpr int kSweepFrom = 32;
+    // From this many neighbours inside angular_Rc (and up to AngularMoments::kMaxTerms terms)
+    // the moments of chebyshev_moments.hpp replace the pairs: O(n) instead of O(n^2).
+    static constexpr int kMomentsFrom = 16;
+    bool use_moments() const { return moments_.usable() && na_ >= kMomentsFrom; }
+    AngularMoments::Input angular_input() const {
+        return {na_, aux_.data(), auy_.data(), auz_.data(), afc_.data(), adfc_.data(), aw_.data(), ainv_.data()};
+    }
+    AngularMoments moments_;
 
     // Angular pairs (chebyshev_angular.cpp): dispatch on the order, then pair by pair or swept.
     void angular_forward(double *Ga, double *Gaw);

@@ -3,6 +3,7 @@
 #define TAYLORANN_ISA x86_64_v3
 #include "descriptor.cpp"
 #include "chebyshev.cpp"
+#include "chebyshev_moments.cpp"
 #include "behler.cpp"
 #include "native_model.cpp"
 #include "network.cpp"

@@ -1,0 +1,257 @@
+// Angular Chebyshev sums through direction moments (chebyshev_moments.hpp).
+#include "chebyshev_moments.hpp"
+
+#include <algorithm>
+
+namespace taylorann {
+inline namespace TAYLORANN_ISA {
+
+void AngularMoments::setup(int nt, double s, double h, bool weighted) {
+    nt_ = nq_ = 0;
+    if (nt < 1 || nt > kMaxTerms) return;
+    weighted_ = weighted;
+    // T_0 = 1, T_1 = h + s c, T_m = 2 (h + s c) T_{m-1} - T_{m-2}, as coefficients of c^k
+    A_.assign(size_t(nt * nt), 0.0);
+    A_[0] = 1.0;
+    if (nt > 1) {
+        A_[size_t(nt)] = h;
+        A_[size_t(nt) + 1] = s;
+    }
+    for (int m = 2; m < nt; ++m)
+        for (int k = 0; k <= m; ++k)
+            A_[size_t(m * nt + k)] = 2.0 * h * A_[size_t((m - 1) * nt + k)] +
+                                     (k > 0 ? 2.0 * s * A_[size_t((m - 1) * nt + k - 1)] : 0.0) -
+                                     A_[size_t((m - 2) * nt + k)];
+    // monomials u^alpha by degree, each the product of a lower one and one component
+    int index[kMaxTerms][kMaxTerms][kMaxTerms];
+    for (auto &p : index)
+        for (auto &q : p) std::fill(q, q + kMaxTerms, -1);
+    deg_.clear(), parent_.clear(), axis_.clear(), mu_.clear(), expo_.clear();
+    std::vector<int> alpha;
+    double fact[kMaxTerms] = {1.0};
+    for (int k = 1; k < kMaxTerms; ++k) fact[k] = fact[k - 1] * k;
+    for (int k = 0; k < nt; ++k)
+        for (int i = k; i >= 0; --i)
+            for (int j = k - i; j >= 0; --j) {
+                const int l = k - i - j, q = int(deg_.size());
+                index[i][j][l] = q;
+                deg_.push_back(k);
+                alpha.insert(alpha.end(), {i, j, l});
+                expo_.insert(expo_.end(), {double(i), double(j), double(l)});
+                mu_.push_back(fact[k] / (fact[i] * fact[j] * fact[l]));
+                if (i > 0) parent_.push_back(index[i - 1][j][l]), axis_.push_back(0);
+                else if (j > 0) parent_.push_back(index[0][j - 1][l]), axis_.push_back(1);
+                else if (l > 0) parent_.push_back(index[0][0][l - 1]), axis_.push_back(2);
+                else parent_.push_back(-1), axis_.push_back(-1);
+            }
+    nq_ = int(deg_.size());
+    child_.assign(3 * size_t(nq_), -1);
+    for (int q = 0; q < nq_; ++q) {
+        if (deg_[q] + 1 >= nt) continue;
+        const int *a = &alpha[3 * size_t(q)];
+        child_[3 * q] = index[a[0] + 1][a[1]][a[2]];
+        child_[3 * q + 1] = index[a[0]][a[1] + 1][a[2]];
+        child_[3 * q + 2] = index[a[0]][a[1]][a[2] + 1];
+    }
+    M_.assign(size_t(nq_), 0.0);
+    Mw_.assign(size_t(nq_), 0.0);
+    nt_ = nt;
+}
+
+void AngularMoments::reserve(int na) {
+    const size_t need = (size_t(na) + 3) & ~size_t(3);
+    if (need <= ld_) return;
+    ld_ = need + 16;
+    mono_.assign(size_t(nq_) * ld_, 0.0);
+    acc_.assign(10 * ld_, 0.0);
+}
+
+void AngularMoments::forward(const Input &in, double *Ga, double *Gaw) {
+    const int na = in.na, nt = nt_;
+    reserve(na);
+    const size_t ld = ld_;
+    double *mono = mono_.data();
+    const double *f = in.f, *w = in.w;
+    for (int a = 0; a < na; ++a) mono[a] = 1.0;
+    for (int q = 1; q < nq_; ++q) {
+        const double *u = axis_[q] == 0 ? in.ux : axis_[q] == 1 ? in.uy : in.uz;
+        const double *mp = mono + size_t(parent_[q]) * ld;
+        double *mq = mono + size_t(q) * ld;
+#pragma omp simd
+        for (int a = 0; a < na; ++a) mq[a] = u[a] * mp[a];
+    }
+    double D = 0.0, Dw = 0.0;
+#pragma omp simd reduction(+ : D, Dw)
+    for (int a = 0; a < na; ++a) {
+        D += f[a] * f[a];
+        Dw += w[a] * w[a] * f[a] * f[a];
+    }
+    D_ = D, Dw_ = Dw;
+    double half[kMaxTerms] = {0.0}, halfw[kMaxTerms] = {0.0};
+    for (int q = 0; q < nq_; ++q) {
+        const double *mq = mono + size_t(q) * ld;
+        double s = 0.0, sw = 0.0;
+#pragma omp simd reduction(+ : s, sw)
+        for (int a = 0; a < na; ++a) {
+            s += f[a] * mq[a];
+            sw += w[a] * f[a] * mq[a];
+        }
+        M_[q] = s, Mw_[q] = sw;
+        half[deg_[q]] += mu_[q] * s * s;
+        halfw[deg_[q]] += mu_[q] * sw * sw;
+    }
+    for (int k = 0; k < nt; ++k) {
+        half[k] = 0.5 * (half[k] - D);
+        halfw[k] = 0.5 * (halfw[k] - Dw);
+    }
+    for (int m = 0; m < nt; ++m) {
+        double g = 0.0, gw = 0.0;
+        for (int k = 0; k <= m; ++k) {
+            g += A_[size_t(m * nt + k)] * half[k];
+            gw += A_[size_t(m * nt + k)] * halfw[k];
+        }
+        Ga[m] = g;
+        if (Gaw) Gaw[m] = gw;
+    }
+}
+
+void AngularMoments::backward(const Input &in, const double *a_m, const double *b_m, double *gx, double *gy,
+                              double *gz) {
+    const int na = in.na, nt = nt_;
+    const size_t ld = ld_;
+    const bool wt = weighted_ && b_m;
+    double B[kMaxTerms] = {0.0}, Bw[kMaxTerms] = {0.0}, beta = 0.0, betaw = 0.0;
+    for (int k = 0; k < nt; ++k) {
+        for (int m = k; m < nt; ++m) {
+            B[k] += a_m[m] * A_[size_t(m * nt + k)];
+            if (wt) Bw[k] += b_m[m] * A_[size_t(m * nt + k)];
+        }
+        beta += B[k];
+        betaw += Bw[k];
+    }
+    // dE/dM_q = B_k mu_q M_q; per neighbour the sums S = sum_q g_q u^q, P = sum_q k_q g_q u^q
+    // (= u . grad, Euler) and the gradient V = sum_q g_q grad_u u^q, plain and weighted.
+    double *S = acc_.data(), *P = S + ld, *X = P + ld, *Y = X + ld, *Z = Y + ld;
+    double *Sw = Z + ld, *Pw = Sw + ld, *Xw = Pw + ld, *Yw = Xw + ld, *Zw = Yw + ld;
+    std::fill(S, S + 10 * ld, 0.0);
+    const double *mono = mono_.data();
+    auto g = [&](int q) { return q < 0 ? 0.0 : B[deg_[q]] * mu_[q] * M_[q]; };
+    auto gw = [&](int q) { return q < 0 ? 0.0 : Bw[deg_[q]] * mu_[q] * Mw_[q]; };
+    for (int q = 0; q < nq_; ++q) {
+        const double *mq = mono + size_t(q) * ld;
+        const int *c = &child_[3 * size_t(q)];
+        const double cs = g(q), cp = deg_[q] * cs;
+        const double cx = c[0] < 0 ? 0.0 : g(c[0]) * expo_[3 * size_t(c[0])];
+        const double cy = c[1] < 0 ? 0.0 : g(c[1]) * expo_[3 * size_t(c[1]) + 1];
+        const double cz = c[2] < 0 ? 0.0 : g(c[2]) * expo_[3 * size_t(c[2]) + 2];
+#pragma omp simd
+        for (int a = 0; a < na; ++a) {
+            S[a] += cs * mq[a];
+            P[a] += cp * mq[a];
+            X[a] += cx * mq[a];
+            Y[a] += cy * mq[a];
+            Z[a] += cz * mq[a];
+        }
+        if (!wt) continue;
+        const double ws = gw(q), wp = deg_[q] * ws;
+        const double wx = c[0] < 0 ? 0.0 : gw(c[0]) * expo_[3 * size_t(c[0])];
+        const double wy = c[1] < 0 ? 0.0 : gw(c[1]) * expo_[3 * size_t(c[1]) + 1];
+        const double wz = c[2] < 0 ? 0.0 : gw(c[2]) * expo_[3 * size_t(c[2]) + 2];
+#pragma omp simd
+        for (int a = 0; a < na; ++a) {
+            Sw[a] += ws * mq[a];
+            Pw[a] += wp * mq[a];
+            Xw[a] += wx * mq[a];
+            Yw[a] += wy * mq[a];
+            Zw[a] += wz * mq[a];
+        }
+    }
+    const double *ux = in.ux, *uy = in.uy, *uz = in.uz, *f = in.f, *df = in.df, *w = in.w, *inv = in.inv;
+#pragma omp simd
+    for (int a = 0; a < na; ++a) {
+        const double wa = w[a];
+        const double tot = S[a] + wa * Sw[a], totp = P[a] + wa * Pw[a];
+        const double fi = f[a] * inv[a];
+        const double rad = df[a] * tot - fi * totp - (beta + wa * wa * betaw) * f[a] * df[a];
+        gx[a] += rad * ux[a] + fi * (X[a] + wa * Xw[a]);
+        gy[a] += rad * uy[a] + fi * (Y[a] + wa * Yw[a]);
+        gz[a] += rad * uz[a] + fi * (Z[a] + wa * Zw[a]);
+    }
+}
+
+void AngularMoments::jacobian(const Input &in, const int *idx, size_t stride, int row, int row_w, double *J) {
+    const int na = in.na, nt = nt_;
+    const size_t ld = ld_;
+    const bool wt = weighted_ && row_w >= 0;
+    const double *mono = mono_.data();
+    // per monomial q: its own coefficient mu M (degree deg q) and those of its children
+    // q + e_d (gradient of u^(q+e_d) along d is alpha_d u^q, degree deg q + 1)
+    std::vector<double> &c = acc_;  // 8 * nq_ <= 10 * ld_ is not guaranteed: size it here
+    c.resize(std::max(c.size(), 8 * size_t(nq_)));
+    double *cm = c.data(), *cx = cm + nq_, *cy = cx + nq_, *cz = cy + nq_;
+    double *wm = cz + nq_, *wx = wm + nq_, *wy = wx + nq_, *wz = wy + nq_;
+    for (int q = 0; q < nq_; ++q) {
+        cm[q] = mu_[q] * M_[q];
+        wm[q] = mu_[q] * Mw_[q];
+    }
+    for (int q = 0; q < nq_; ++q) {
+        const int *ch = &child_[3 * size_t(q)];
+        cx[q] = ch[0] < 0 ? 0.0 : cm[ch[0]] * expo_[3 * size_t(ch[0])];
+        cy[q] = ch[1] < 0 ? 0.0 : cm[ch[1]] * expo_[3 * size_t(ch[1]) + 1];
+        cz[q] = ch[2] < 0 ? 0.0 : cm[ch[2]] * expo_[3 * size_t(ch[2]) + 2];
+        wx[q] = ch[0] < 0 ? 0.0 : wm[ch[0]] * expo_[3 * size_t(ch[0])];
+        wy[q] = ch[1] < 0 ? 0.0 : wm[ch[1]] * expo_[3 * size_t(ch[1]) + 1];
+        wz[q] = ch[2] < 0 ? 0.0 : wm[ch[2]] * expo_[3 * size_t(ch[2]) + 2];
+    }
+    for (int a = 0; a < na; ++a) {
+        double Sk[kMaxTerms] = {0.0}, Vx[kMaxTerms] = {0.0}, Vy[kMaxTerms] = {0.0}, Vz[kMaxTerms] = {0.0};
+        double Swk[kMaxTerms] = {0.0}, Wx[kMaxTerms] = {0.0}, Wy[kMaxTerms] = {0.0}, Wz[kMaxTerms] = {0.0};
+        for (int q = 0; q < nq_; ++q) {
+            const double m = mono[size_t(q) * ld + a];
+            const int k = deg_[q];
+            Sk[k] += cm[q] * m;
+            Swk[k] += wm[q] * m;
+            if (k + 1 < nt) {
+                Vx[k + 1] += cx[q] * m;
+                Vy[k + 1] += cy[q] * m;
+                Vz[k + 1] += cz[q] * m;
+                Wx[k + 1] += wx[q] * m;
+                Wy[k + 1] += wy[q] * m;
+                Wz[k + 1] += wz[q] * m;
+            }
+        }
+        const double ux = in.ux[a], uy = in.uy[a], uz = in.uz[a], f = in.f[a], df = in.df[a], wa = in.w[a];
+        const double fi = f * in.inv[a], diag = f * df;
+        double Q[kMaxTerms][3], Qw[kMaxTerms][3];
+        for (int k = 0; k < nt; ++k) {
+            const double r = (df - fi * k) * Sk[k] - diag;
+            Q[k][0] = r * ux + fi * Vx[k];
+            Q[k][1] = r * uy + fi * Vy[k];
+            Q[k][2] = r * uz + fi * Vz[k];
+            const double rw = wa * (df - fi * k) * Swk[k] - wa * wa * diag;
+            Qw[k][0] = rw * ux + wa * fi * Wx[k];
+            Qw[k][1] = rw * uy + wa * fi * Wy[k];
+            Qw[k][2] = rw * uz + wa * fi * Wz[k];
+        }
+        double *Ja = J + size_t(idx[a]) * stride;
+        for (int m = 0; m < nt; ++m) {
+            double g[3] = {0.0, 0.0, 0.0}, gw[3] = {0.0, 0.0, 0.0};
+            for (int k = 0; k <= m; ++k) {
+                const double A = A_[size_t(m * nt + k)];
+                for (int d = 0; d < 3; ++d) {
+                    g[d] += A * Q[k][d];
+                    gw[d] += A * Qw[k][d];
+                }
+            }
+            double *o = Ja + size_t(row + m) * 3;
+            for (int d = 0; d < 3; ++d) o[d] += g[d];
+            if (wt) {
+                double *ow = Ja + size_t(row_w + m) * 3;
+                for (int d = 0; d < 3; ++d) ow[d] += gw[d];
+            }
+        }
+    }
+}
+
+}  // namespace TAYLORANN_ISA
+}  // namespace taylorann
