@@ -60,7 +60,7 @@ def _atoms(k):
 
 
 def test_version_species_cutoff(lib):
-    assert lib.taylorann_api_version() == 4
+    assert lib.taylorann_api_version() == 5
     h = Handle(lib, POTENTIAL)
     assert h.status == OK, h.message
     n = ctypes.c_int()

@@ -129,6 +129,75 @@ def test_behler_jacobian_finite_differences(tmp_path, structures):
             np.testing.assert_allclose(J[:, atom * 3 + d].reshape(n, ld), fd, rtol=0, atol=1e-7)
 
 
+@pytest.mark.parametrize("angular_cutoff,angular_order", [(3.0, 6), (5.5, 6), (5.5, 7), (5.5, 8)])
+def test_angular_pairs_and_moments_equal_torch(tmp_path, structures, angular_cutoff, angular_order):
+    """Both angular algorithms of the core against the torch descriptor: pair sums (fewer
+    than 16 neighbours inside angular_Rc, or more than 8 terms) and direction moments
+    (chebyshev_moments.hpp: 3.0 Å gives 3-13 neighbours, 5.5 Å 30-60); descriptors, the
+    Jacobian against autograd, and forces = -dE/dx against central differences."""
+    from vesin import NeighborList
+
+    from trainer.contract import collate, to_graph
+
+    s = structures[1]
+    counts = np.bincount(NeighborList(cutoff=angular_cutoff, full_list=True).compute(points=s.positions, box=s.cell, periodic=True, quantities="i")[0], minlength=s.natoms)
+    assert (counts < 16).all() if angular_cutoff < 4 else (counts >= 16).all()
+    descriptor = {"radial_cutoff": 6.0, "radial_order": 8, "angular_cutoff": angular_cutoff, "angular_order": angular_order}
+    model, paths = write_random_potential(tmp_path, descriptor, {"hidden": [5]})
+    h = _handle(model)
+    n, ld = s.natoms, h.row_length()
+    ref = _torch_descriptors(model, s)
+    G, D = np.zeros((n, ld)), np.zeros((n * ld, n * 3))
+    h.features_dense(s, G, D)
+    assert np.abs(G - ref).max() <= 1e-12 * np.abs(ref).max()
+    np.testing.assert_array_equal(h.features(s).G, G)  # with and without derivatives
+    b = collate([to_graph(s, model.species, model.cutoff)])
+    pos = b.positions.clone().requires_grad_(True)
+    vec = b.edge_vectors(pos)
+    worst = 0.0
+    for t in range(2):
+        atoms = np.flatnonzero(b.species.numpy() == t)
+        rows = model.descriptors(b.species, b.edge_index, vec, t)
+        for r in range(0, rows.shape[0], 5):
+            for feat in range(rows.shape[1]):
+                (g,) = torch.autograd.grad(rows[r, feat], pos, retain_graph=True)
+                worst = max(worst, np.abs(g.numpy().reshape(-1) - D[atoms[r] * ld + feat]).max())
+    assert worst <= 1e-10
+    from trainer.native import NativeHandle
+
+    native = NativeHandle.from_files([str(p) for p in paths])
+    _, _, f, _ = native.compute(s)
+    h2, k = 1e-5, 0
+    for atom, d in [(0, 0), (3, 2), (n - 1, 1)]:
+        e = []
+        for sign in (1, -1):
+            moved = s.positions.copy()
+            moved[atom, d] += sign * h2
+            from trainer.structures import Structure
+
+            e.append(native.compute(Structure(positions=moved, species=s.species, cell=s.cell, pbc=s.pbc))[0])
+        assert abs(-(e[0] - e[1]) / (2 * h2) - f[atom, d]) <= 1e-7 * max(1.0, abs(f[atom, d]))
+        k += 1
+
+
+def test_features_many_equals_one_call_per_structure(models, structures):
+    """One call for a mixed list (periodic cells, an isolated cluster, a slab) = one call
+    each; an error names the structure."""
+    from trainer.native import NativeError
+    from trainer.structures import Structure
+
+    h = _handle(models["aenet_tio2"])
+    s = structures[0]
+    cluster = Structure(positions=s.positions[:5].copy(), species=s.species[:5])
+    slab = Structure(positions=s.positions.copy(), species=s.species, cell=s.cell, pbc=(True, True, False))
+    mixed = [structures[2], cluster, structures[0], slab, structures[3]]
+    G = h.features_many(mixed)
+    np.testing.assert_array_equal(G, np.concatenate([h.features(x).G for x in mixed]))
+    broken = Structure(positions=np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 2e6]]), species=["Ti", "O"])
+    with pytest.raises(NativeError, match=r"structure 2: .*atom 1: coordinate z"):
+        h.features_many([cluster, structures[1], broken])
+
+
 def test_threads_give_identical_features(models, structures):
     from trainer.featurize import model_handles
 

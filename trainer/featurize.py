@@ -37,30 +37,38 @@ def _energy(s: Structure) -> float:
 
 def features_from_native(model: AenetModel, structures: Sequence[Structure], per_structure: Sequence[StructureFeatures]) -> Features:
     """Species-wise descriptor rows (structure order, then atom order) as ``Features``."""
+    ld = max(m.descriptor.size for m in model.species_models)
+    rows = [f.G[:, :ld] for f in per_structure]
+    return features_from_rows(model, structures, np.concatenate(rows) if rows else np.zeros((0, ld)))
+
+
+def features_from_rows(model: AenetModel, structures: Sequence[Structure], G: np.ndarray) -> Features:
+    """``Features`` from the descriptor rows ``G`` of all atoms of ``structures`` (structure
+    order, then atom order; rows at least as long as the longest descriptor)."""
     index = {s: k for k, s in enumerate(model.species)}
     nsf = [m.descriptor.size for m in model.species_models]
-    rows: list[list[np.ndarray]] = [[] for _ in model.species]
-    owner: list[list[np.ndarray]] = [[] for _ in model.species]
-    for k, (s, f) in enumerate(zip(structures, per_structure)):
-        sp = np.array([index[x] for x in s.species])
-        for t in range(len(model.species)):
-            sel = sp == t
-            if sel.any():
-                rows[t].append(f.G[sel, : nsf[t]])
-                owner[t].append(np.full(int(sel.sum()), k, dtype=np.int64))
-    descriptors = [torch.from_numpy(np.concatenate(r)) if r else torch.zeros(0, nsf[t], dtype=torch.float64) for t, r in enumerate(rows)]
-    structure_of_row = [torch.from_numpy(np.concatenate(o)) if o else torch.zeros(0, dtype=torch.int64) for o in owner]
+    species = np.fromiter((index[x] for s in structures for x in s.species), dtype=np.int64, count=len(G))
+    owner = np.repeat(np.arange(len(structures), dtype=np.int64), [s.natoms for s in structures])
+    descriptors, structure_of_row = [], []
+    for t in range(len(model.species)):
+        sel = species == t
+        descriptors.append(torch.from_numpy(np.ascontiguousarray(G[sel, : nsf[t]])))
+        structure_of_row.append(torch.from_numpy(owner[sel]))
     natoms = torch.tensor([float(s.natoms) for s in structures], dtype=torch.float64)
     energy = torch.tensor([_energy(s) for s in structures], dtype=torch.float64)
     return Features(descriptors, structure_of_row, natoms, energy)
 
 
 def featurize(model: AenetModel, structures: Sequence[Structure], pool: HandlePool, chunk: int = 512) -> Features:
-    """Descriptors of ``structures`` through the C++ core, ``chunk`` structures at a time."""
+    """Descriptors of ``structures`` through the C++ core: one call per ``chunk`` structures
+    and thread (results independent of the number of threads)."""
     parts = []
     for start in range(0, len(structures), chunk):
         part = structures[start : start + chunk]
-        parts.append(features_from_native(model, part, pool.map(lambda h, s: h.features(s), part)))
+        step = -(-len(part) // pool.threads)
+        pieces = [part[k : k + step] for k in range(0, len(part), step)]
+        rows = pool.map(lambda h, piece: h.features_many(piece), pieces)
+        parts.append(features_from_rows(model, part, np.concatenate(rows)))
     from .batch import concat_features
 
     return concat_features(parts) if len(parts) > 1 else parts[0]

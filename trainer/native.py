@@ -23,7 +23,7 @@ from .contract import C_INT_NP, REAL_NP, species_indices
 from .structures import Structure
 
 OK, UNSUPPORTED, ERR_CAPACITY = 0, 4, 6
-API_VERSION = 4
+API_VERSION = 5
 _DP = ctypes.POINTER(ctypes.c_double)
 _IP = ctypes.POINTER(ctypes.c_int)
 _LP = ctypes.POINTER(ctypes.c_int64)
@@ -171,6 +171,30 @@ class NativeHandle:
         )
         m = count.value
         return StructureFeatures(G, centre[:m], atom[:m], values[:m])
+
+    def features_many(self, structures: Sequence[Structure]) -> np.ndarray:
+        """Descriptors of all ``structures`` in one call: (total atoms, ld), rows in
+        structure then atom order (each structure as ``features(s).G``)."""
+        index = {name: k for k, name in enumerate(self.species)}
+        try:
+            sp = np.fromiter((index[x] for s in structures for x in s.species), dtype=C_INT_NP)
+        except KeyError:  # the contract's message names the structure and the species
+            sp = np.concatenate([species_indices(s, self.species, dtype=C_INT_NP) for s in structures])
+        natoms = np.array([s.natoms for s in structures], dtype=C_INT_NP)
+        x = np.ascontiguousarray(np.concatenate([s.positions for s in structures]) if structures else np.zeros((0, 3)), dtype=REAL_NP)
+        cells = np.zeros((len(structures), 3, 3), dtype=REAL_NP)
+        pbc = np.zeros((len(structures), 3), dtype=C_INT_NP)
+        for k, s in enumerate(structures):
+            if s.periodic:
+                cells[k] = s.cell
+                pbc[k] = s.pbc
+        G = np.zeros((len(sp), self.row_length()))
+        _check(
+            library().taylorann_features_many(
+                self._ptr, len(structures), _ptr(natoms, _IP), _ptr(x, _DP), _ptr(sp, _IP), _ptr(cells, _DP), _ptr(pbc, _IP), G.shape[1], _ptr(G, _DP)
+            )
+        )
+        return G
 
     def features_dense(self, structure: Structure, G: np.ndarray, J: np.ndarray) -> None:
         """Descriptors into ``G`` (n, ld) and the whole derivative into ``J`` (n·ld, n·3):

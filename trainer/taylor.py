@@ -29,21 +29,29 @@ def _masses(species: tuple) -> np.ndarray:
     return np.array([atomic_masses[atomic_numbers[s]] for s in species])
 
 
-def _displaced(reference: Structure, displacement: np.ndarray, tag: str) -> Structure:
-    positions = reference.positions + displacement
-    if reference.periodic:  # wrap into the cell
-        frac = np.linalg.solve(reference.cell.T, positions.T).T
-        positions = (frac - np.floor(frac)) @ reference.cell
-    return Structure(
-        positions=positions,
-        species=list(reference.species),
-        cell=reference.cell,
-        pbc=reference.pbc,
-        energy=taylor_energy(reference.energy, reference.forces, displacement),
-        forces=None,
-        name=f"{reference.name}#{tag}",
-        info={"taylor_of": reference.name},
-    )
+def _displaced(reference: Structure, displacements: list[np.ndarray], tags: list[str]) -> list[Structure]:
+    """One Taylor-labelled structure per displacement (wrapped into the cell: one solve for
+    all of them, column by column the same numbers as one solve each)."""
+    if not displacements:
+        return []
+    moved = reference.positions[None, :, :] + np.stack(displacements)
+    if reference.periodic:
+        flat = moved.reshape(-1, 3)
+        frac = np.linalg.solve(reference.cell.T, flat.T).T
+        moved = ((frac - np.floor(frac)) @ reference.cell).reshape(moved.shape)
+    return [
+        Structure(
+            positions=positions,
+            species=list(reference.species),
+            cell=reference.cell,
+            pbc=reference.pbc,
+            energy=taylor_energy(reference.energy, reference.forces, d),
+            forces=None,
+            name=f"{reference.name}#{tag}",
+            info={"taylor_of": reference.name},
+        )
+        for positions, d, tag in zip(moved, displacements, tags)
+    ]
 
 
 def deltas(reference: Structure, config: TaylorConfig) -> np.ndarray:
@@ -86,10 +94,9 @@ def augment(reference: Structure, config: TaylorConfig, rng: np.random.Generator
     atoms = eligible_atoms(reference, config)
     if len(atoms) == 0:
         return []
-    out = []
     if config.strategy == "random":
-        for k in range(config.multiple):
-            out.append(_displaced(reference, random_displacements(reference, delta, atoms, rng), f"B{k}"))
+        moves = [random_displacements(reference, delta, atoms, rng) for _ in range(config.multiple)]
+        return _displaced(reference, moves, [f"B{k}" for k in range(config.multiple)])
     else:
         chosen = atoms
         if config.atoms_per_structure is not None and config.atoms_per_structure < len(atoms):
@@ -97,11 +104,13 @@ def augment(reference: Structure, config: TaylorConfig, rng: np.random.Generator
         moves = [(a, axis, sign) for a in chosen for axis in config.axes for sign in (1.0, -1.0)]
         if config.displacements is not None and config.displacements < len(moves):
             moves = [moves[k] for k in np.sort(rng.choice(len(moves), size=config.displacements, replace=False))]
+        shifts, tags = [], []
         for a, axis, sign in moves:
             d = np.zeros((reference.natoms, 3))
             d[a, AXES[axis]] = sign * delta[a]
-            out.append(_displaced(reference, d, f"A{a}{axis}{'+' if sign > 0 else '-'}"))
-    return out
+            shifts.append(d)
+            tags.append(f"A{a}{axis}{'+' if sign > 0 else '-'}")
+        return _displaced(reference, shifts, tags)
 
 
 def augment_all(references: list[Structure], config: TaylorConfig, seed: int, epoch: int = 0) -> list[Structure]:

@@ -315,6 +315,31 @@ int taylorann_features_periodic(taylorann_model *h, int n, const double *x, cons
     });
 }
 
+int taylorann_features_many(taylorann_model *h, int n_structures, const int *natoms, const double *x,
+                            const int *species, const double *cells, const int *pbc, int ld, double *G) {
+    return guarded([&] {
+        require(h && natoms && x && species && G && n_structures >= 0 && ld > 0,
+                "taylorann_features_many: invalid argument");
+        int64_t atom = 0;
+        for (int s = 0; s < n_structures; ++s) {
+            const int n = natoms[s];
+            if (n < 0)
+                fail(TAYLORANN_ERR_ARGUMENT, "taylorann_features_many: structure " + std::to_string(s) +
+                                                 " has a negative atom count");
+            const int *flags = pbc ? pbc + 3 * size_t(s) : nullptr;
+            const bool isolated = !cells || (flags && !flags[0] && !flags[1] && !flags[2]);
+            try {
+                EdgeBatch &b = build_periodic(h, n, x + 3 * atom, species + atom, isolated ? nullptr : cells + 9 * size_t(s),
+                                              flags, "taylorann_features_many");
+                h->model->features(b, ld, G + atom * ld, nullptr);
+            } catch (const Error &e) {
+                fail(e.code(), "structure " + std::to_string(s) + ": " + e.what());
+            }
+            atom += n;
+        }
+    });
+}
+
 int taylorann_features_dense(taylorann_model *h, int n, const double *x, const int *species, const double *cell,
                              const int *pbc, int ld, double *G, double *J) {
     return guarded([&] {

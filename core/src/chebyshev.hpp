@@ -52,107 +52,13 @@ public:
     }
 
     void forward(const Neighbours &nb, double *G) override {
-        const int n = nb.n;
-        reserve(n);
+        reserve(nb.n);
         std::fill(G, G + size_, 0.0);
         double *Gr = G, *Ga = G + rn_, *Grw = G + rn_ + an_, *Gaw = Grw + rn_;
-        // Radial terms, vectorised over neighbours, recurrences over the order.
-        const double k = 2.0 / rc_r_;
-        double *x2 = x2_.data(), *fc = fc_.data(), *dfc = dfc_.data(), *w = w_.data();
-        double *Tp = tp_.data(), *Tc = tc_.data(), *Up = up_.data(), *Uc = uc_.data();
-        double *gp = gp_.data();
-        const size_t ld = cap_;
-        const double *r = nb.r.data();
-#pragma omp simd
-        for (int j = 0; j < n; ++j) cutoff_poly(r[j], rc_r_, fc + j, dfc + j);
-        for (int j = 0; j < n; ++j) w[j] = weights_[nb.env[j]];
-#pragma omp simd
-        for (int j = 0; j < n; ++j) {
-            const double x = r[j] * k - 1.0;
-            x2[j] = 2.0 * x;
-            Tp[j] = 1.0;
-            Tc[j] = x;
-            Up[j] = 1.0;
-            Uc[j] = 2.0 * x;
-        }
-        {
-            double s = 0.0, sw = 0.0;
-#pragma omp simd reduction(+ : s, sw)
-            for (int j = 0; j < n; ++j) {
-                s += fc[j];
-                sw += w[j] * fc[j];
-                gp[j] = dfc[j];
-            }
-            Gr[0] = s;
-            if (weighted_) Grw[0] = sw;
-        }
-        if (rn_ > 1) {
-            double s = 0.0, sw = 0.0;
-            double *g1 = gp + ld;
-#pragma omp simd reduction(+ : s, sw)
-            for (int j = 0; j < n; ++j) {
-                const double t = Tc[j] * fc[j];
-                s += t;
-                sw += w[j] * t;
-                g1[j] = dfc[j] * Tc[j] + fc[j] * k;
-            }
-            Gr[1] = s;
-            if (weighted_) Grw[1] = sw;
-        }
-        // Two orders per sweep halve the traffic on the recurrence arrays.
-        int m = 2;
-        for (; m + 1 < rn_; m += 2) {
-            double s1 = 0.0, sw1 = 0.0, s2 = 0.0, sw2 = 0.0;
-            const double mk1 = m * k, mk2 = (m + 1) * k;
-            double *g1 = gp + size_t(m) * ld, *g2 = g1 + ld;
-#pragma omp simd reduction(+ : s1, sw1, s2, sw2)
-            for (int j = 0; j < n; ++j) {
-                const double T1 = x2[j] * Tc[j] - Tp[j];
-                const double dT1 = mk1 * Uc[j];
-                const double U1 = x2[j] * Uc[j] - Up[j];
-                const double T2 = x2[j] * T1 - Tc[j];
-                const double dT2 = mk2 * U1;
-                const double U2 = x2[j] * U1 - Uc[j];
-                Tp[j] = T1;
-                Tc[j] = T2;
-                Up[j] = U1;
-                Uc[j] = U2;
-                const double a1 = fc[j] * T1, a2 = fc[j] * T2;
-                s1 += a1;
-                sw1 += w[j] * a1;
-                s2 += a2;
-                sw2 += w[j] * a2;
-                g1[j] = dfc[j] * T1 + fc[j] * dT1;
-                g2[j] = dfc[j] * T2 + fc[j] * dT2;
-            }
-            Gr[m] = s1;
-            Gr[m + 1] = s2;
-            if (weighted_) {
-                Grw[m] = sw1;
-                Grw[m + 1] = sw2;
-            }
-        }
-        for (; m < rn_; ++m) {
-            double s = 0.0, sw = 0.0;
-            const double mk = m * k;
-            double *gm = gp + size_t(m) * ld;
-#pragma omp simd reduction(+ : s, sw)
-            for (int j = 0; j < n; ++j) {
-                const double T = x2[j] * Tc[j] - Tp[j];
-                const double dT = mk * Uc[j];
-                const double U = x2[j] * Uc[j] - Up[j];
-                Tp[j] = Tc[j];
-                Tc[j] = T;
-                Up[j] = Uc[j];
-                Uc[j] = U;
-                const double g = fc[j] * T;
-                s += g;
-                sw += w[j] * g;
-                gm[j] = dfc[j] * T + fc[j] * dT;
-            }
-            Gr[m] = s;
-            if (weighted_) Grw[m] = sw;
-        }
+        if (derivatives_)
+            radial_forward<true>(nb, Gr, Grw);
+        else
+            radial_forward<false>(nb, Gr, Grw);
         if (an_ == 0) return;  // angular order -1: radial block only
         // Angular terms over unordered pairs of neighbours inside angular_Rc.
         collect_angular(nb);
@@ -285,6 +191,112 @@ public:
     }
 
 private:
+    // The radial block (and, with D, its slopes g_m(r_j) for backward()/jacobian()),
+    // vectorised over neighbours, recurrences over the order.
+    template <bool D>
+    void radial_forward(const Neighbours &nb, double *Gr, double *Grw) {
+        const int n = nb.n;
+        // Radial terms, vectorised over neighbours, recurrences over the order.
+        const double k = 2.0 / rc_r_;
+        double *x2 = x2_.data(), *fc = fc_.data(), *dfc = dfc_.data(), *w = w_.data();
+        double *Tp = tp_.data(), *Tc = tc_.data(), *Up = up_.data(), *Uc = uc_.data();
+        double *gp = gp_.data();
+        const size_t ld = cap_;
+        const double *r = nb.r.data();
+#pragma omp simd
+        for (int j = 0; j < n; ++j) cutoff_poly(r[j], rc_r_, fc + j, dfc + j);
+        for (int j = 0; j < n; ++j) w[j] = weights_[nb.env[j]];
+#pragma omp simd
+        for (int j = 0; j < n; ++j) {
+            const double x = r[j] * k - 1.0;
+            x2[j] = 2.0 * x;
+            Tp[j] = 1.0;
+            Tc[j] = x;
+            Up[j] = 1.0;
+            Uc[j] = 2.0 * x;
+        }
+        {
+            double s = 0.0, sw = 0.0;
+#pragma omp simd reduction(+ : s, sw)
+            for (int j = 0; j < n; ++j) {
+                s += fc[j];
+                sw += w[j] * fc[j];
+                if constexpr (D) gp[j] = dfc[j];
+            }
+            Gr[0] = s;
+            if (weighted_) Grw[0] = sw;
+        }
+        if (rn_ > 1) {
+            double s = 0.0, sw = 0.0;
+            double *g1 = gp + ld;
+#pragma omp simd reduction(+ : s, sw)
+            for (int j = 0; j < n; ++j) {
+                const double t = Tc[j] * fc[j];
+                s += t;
+                sw += w[j] * t;
+                if constexpr (D) g1[j] = dfc[j] * Tc[j] + fc[j] * k;
+            }
+            Gr[1] = s;
+            if (weighted_) Grw[1] = sw;
+        }
+        // Two orders per sweep halve the traffic on the recurrence arrays.
+        int m = 2;
+        for (; m + 1 < rn_; m += 2) {
+            double s1 = 0.0, sw1 = 0.0, s2 = 0.0, sw2 = 0.0;
+            const double mk1 = m * k, mk2 = (m + 1) * k;
+            double *g1 = gp + size_t(m) * ld, *g2 = g1 + ld;
+#pragma omp simd reduction(+ : s1, sw1, s2, sw2)
+            for (int j = 0; j < n; ++j) {
+                const double T1 = x2[j] * Tc[j] - Tp[j];
+                const double dT1 = mk1 * Uc[j];
+                const double U1 = x2[j] * Uc[j] - Up[j];
+                const double T2 = x2[j] * T1 - Tc[j];
+                const double dT2 = mk2 * U1;
+                const double U2 = x2[j] * U1 - Uc[j];
+                Tp[j] = T1;
+                Tc[j] = T2;
+                Up[j] = U1;
+                Uc[j] = U2;
+                const double a1 = fc[j] * T1, a2 = fc[j] * T2;
+                s1 += a1;
+                sw1 += w[j] * a1;
+                s2 += a2;
+                sw2 += w[j] * a2;
+                if constexpr (D) {
+                    g1[j] = dfc[j] * T1 + fc[j] * dT1;
+                    g2[j] = dfc[j] * T2 + fc[j] * dT2;
+                }
+            }
+            Gr[m] = s1;
+            Gr[m + 1] = s2;
+            if (weighted_) {
+                Grw[m] = sw1;
+                Grw[m + 1] = sw2;
+            }
+        }
+        for (; m < rn_; ++m) {
+            double s = 0.0, sw = 0.0;
+            const double mk = m * k;
+            double *gm = gp + size_t(m) * ld;
+#pragma omp simd reduction(+ : s, sw)
+            for (int j = 0; j < n; ++j) {
+                const double T = x2[j] * Tc[j] - Tp[j];
+                const double dT = mk * Uc[j];
+                const double U = x2[j] * Uc[j] - Up[j];
+                Tp[j] = Tc[j];
+                Tc[j] = T;
+                Up[j] = Uc[j];
+                Uc[j] = U;
+                const double g = fc[j] * T;
+                s += g;
+                sw += w[j] * g;
+                if constexpr (D) gm[j] = dfc[j] * T + fc[j] * dT;
+            }
+            Gr[m] = s;
+            if (weighted_) Grw[m] = sw;
+        }
+    }
+
     static constexpr int kMaxAng = 202;
 
     // AN = number of angular Chebyshev terms when known at compile time (the

@@ -41,8 +41,11 @@ public:
     // J[(j * size() + f) * 3 + c] = dG_f / dR_ij,c. The default calls backward()
     // once per feature (exact, one function at a time for Behler's set-ups).
     virtual void jacobian(Neighbours &nb, double *J);
+    // Off: forward() may skip what only backward()/jacobian() use (features alone).
+    void set_derivatives(bool on) { derivatives_ = on; }
 
 protected:
+    bool derivatives_ = true;
     int size_ = 0;
     double cutoff_ = 0.0;
 };

@@ -117,6 +117,7 @@ public:
             const int nsf = d.size();
             double *row = G + c * size_t(ld);
             std::fill(row, row + ld, 0.0);
+            d.set_derivatives(sink != nullptr);
             d.forward(nb_, row);
             if (!sink) continue;
             const int64_t ne = batch.offset[c + 1] - batch.offset[c];
@@ -147,6 +148,7 @@ public:
             const int64_t e0 = batch.offset[c], e1 = batch.offset[c + 1];
             Descriptor &d = *pot.descriptor;
             const int nsf = d.size();
+            d.set_derivatives(true);
             d.forward(nb_, G_.data());
             bool outside = false;
             for (int f = 0; f < nsf; ++f) {

@@ -40,7 +40,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a signature or a convention of this header changes. */
-#define TAYLORANN_API_VERSION 4
+#define TAYLORANN_API_VERSION 5
 /* Version 2 added (nothing changed): TAYLORANN_ERR_CAPACITY, taylorann_create_nnascii_text,
  * taylorann_num_features, taylorann_backend_name, taylorann_features_periodic,
  * taylorann_features_dense.
@@ -49,7 +49,8 @@ extern "C" {
  * Version 4 changed taylorann_compute_periodic to the output convention of
  * taylorann_compute_neighbors: eatom and f are accumulated (were overwritten) and virial is
  * [6] Voigt, accumulated (was [9] row-major, overwritten). Signatures are unchanged, so a
- * host written for version 3 must check taylorann_api_version() and zero its buffers. */
+ * host written for version 3 must check taylorann_api_version() and zero its buffers.
+ * Version 5 added (nothing changed): taylorann_features_many. */
 
 enum taylorann_status {
     TAYLORANN_OK = 0,
@@ -133,6 +134,16 @@ TAYLORANN_EXPORT int taylorann_features_periodic(taylorann_model *model, int n, 
                                                  const int *species, const double *cell, const int *pbc,
                                                  int ld, double *G, int64_t capacity, int64_t *n_blocks,
                                                  int *block_centre, int *block_atom, double *values);
+
+/* Raw descriptors of many structures in one call (training sets, displaced Taylor
+ * structures): structure s has natoms[s] atoms, stored consecutively (structure order) in
+ * x [3 * total] and species [total]; its lattice vectors at cells[9 * s], its periodic flags
+ * at pbc[3 * s] (cells NULL: every structure isolated; pbc NULL: periodic along all three
+ * vectors; all three flags 0: isolated, its cell ignored). G [total * ld] as in
+ * taylorann_features_periodic, rows in atom order. An error names the structure (0-based). */
+TAYLORANN_EXPORT int taylorann_features_many(taylorann_model *model, int n_structures, const int *natoms,
+                                             const double *x, const int *species, const double *cells,
+                                             const int *pbc, int ld, double *G);
 
 /* The same descriptors with the whole derivative as one dense matrix (training frames):
  *  J [n * ld * n * 3], overwritten: J[((i * ld + f) * n + k) * 3 + c] = dG_{i, f} / dx_{k, c}
