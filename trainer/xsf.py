@@ -56,10 +56,29 @@ def _atom_lines(path, lines, start: int, count: int | None):
         if symbol not in _ELEMENTS:
             raise InputFileError(path, f"line {lineno}", "an element symbol or atomic number in column 1", ascii(tok[0][:12]))
         species.append(symbol)
-        pos.append([_number(path, lineno, t, "a coordinate (Å)") for t in tok[1:4]])
-        if has_forces:
-            frc.append([_number(path, lineno, t, "a force component (eV/Å)") for t in tok[4:7]])
-    return species, np.array(pos), (np.array(frc) if has_forces else None)
+    values = _all_numbers([tok[1:] for _, tok in rows])
+    if values is None:  # a token that is no finite Fortran real: the slow path names it
+        for lineno, tok in rows:
+            pos.append([_number(path, lineno, t, "a coordinate (Å)") for t in tok[1:4]])
+            if has_forces:
+                frc.append([_number(path, lineno, t, "a force component (eV/Å)") for t in tok[4:7]])
+        values = np.hstack([np.array(pos), np.array(frc)]) if has_forces else np.array(pos)
+    return species, values[:, :3].copy(), (values[:, 3:6].copy() if has_forces else None)
+
+
+_REALS = re.compile(r"(?:[+-]?(?:\d+\.?\d*|\.\d+)(?:[eEdD][+-]?\d+)? )*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eEdD][+-]?\d+)?")
+
+
+def _all_numbers(columns: list[list[str]]) -> np.ndarray | None:
+    """The number columns of all atom lines at once when every token is a finite Fortran
+    real (records.parse_real's syntax, checked by one regex over the block), else None."""
+    text = " ".join(" ".join(c) for c in columns)
+    if not _REALS.fullmatch(text):
+        return None
+    values = np.array(text.replace("D", "E").replace("d", "e").split(), dtype=np.float64)
+    if not np.isfinite(values).all():
+        return None
+    return values.reshape(len(columns), -1)
 
 
 DIMENSIONS = ("CRYSTAL", "SLAB", "POLYMER", "MOLECULE")
