@@ -203,22 +203,40 @@ void AngularMoments::jacobian(const Input &in, const int *idx, size_t stride, in
         wy[q] = ch[1] < 0 ? 0.0 : wm[ch[1]] * expo_[3 * size_t(ch[1]) + 1];
         wz[q] = ch[2] < 0 ? 0.0 : wm[ch[2]] * expo_[3 * size_t(ch[2]) + 2];
     }
+    // per degree k and neighbour a (vectorised over a): S_k = sum_{deg q = k} mu M_q u_a^q and
+    // V_k = its gradient in u (from the monomials of degree k - 1), plain and weighted
+    jac_.assign(size_t(nt) * 8 * ld, 0.0);
+    auto slot = [&](int k, int which) { return jac_.data() + (size_t(k) * 8 + size_t(which)) * ld; };
+    for (int q = 0; q < nq_; ++q) {
+        const int k = deg_[q];
+        const double *mq = mono + size_t(q) * ld;
+        double *S = slot(k, 0), *Sw = slot(k, 4);
+        const double am = cm[q], aw = wm[q];
+#pragma omp simd
+        for (int a = 0; a < na; ++a) {
+            S[a] += am * mq[a];
+            Sw[a] += aw * mq[a];
+        }
+        if (k + 1 >= nt) continue;
+        double *X = slot(k + 1, 1), *Y = slot(k + 1, 2), *Z = slot(k + 1, 3);
+        double *Xw = slot(k + 1, 5), *Yw = slot(k + 1, 6), *Zw = slot(k + 1, 7);
+        const double ax = cx[q], ay = cy[q], az = cz[q], bx = wx[q], by = wy[q], bz = wz[q];
+#pragma omp simd
+        for (int a = 0; a < na; ++a) {
+            X[a] += ax * mq[a];
+            Y[a] += ay * mq[a];
+            Z[a] += az * mq[a];
+            Xw[a] += bx * mq[a];
+            Yw[a] += by * mq[a];
+            Zw[a] += bz * mq[a];
+        }
+    }
     for (int a = 0; a < na; ++a) {
-        double Sk[kMaxTerms] = {0.0}, Vx[kMaxTerms] = {0.0}, Vy[kMaxTerms] = {0.0}, Vz[kMaxTerms] = {0.0};
-        double Swk[kMaxTerms] = {0.0}, Wx[kMaxTerms] = {0.0}, Wy[kMaxTerms] = {0.0}, Wz[kMaxTerms] = {0.0};
-        for (int q = 0; q < nq_; ++q) {
-            const double m = mono[size_t(q) * ld + a];
-            const int k = deg_[q];
-            Sk[k] += cm[q] * m;
-            Swk[k] += wm[q] * m;
-            if (k + 1 < nt) {
-                Vx[k + 1] += cx[q] * m;
-                Vy[k + 1] += cy[q] * m;
-                Vz[k + 1] += cz[q] * m;
-                Wx[k + 1] += wx[q] * m;
-                Wy[k + 1] += wy[q] * m;
-                Wz[k + 1] += wz[q] * m;
-            }
+        double Sk[kMaxTerms], Vx[kMaxTerms], Vy[kMaxTerms], Vz[kMaxTerms];
+        double Swk[kMaxTerms], Wx[kMaxTerms], Wy[kMaxTerms], Wz[kMaxTerms];
+        for (int k = 0; k < nt; ++k) {
+            Sk[k] = slot(k, 0)[a], Vx[k] = slot(k, 1)[a], Vy[k] = slot(k, 2)[a], Vz[k] = slot(k, 3)[a];
+            Swk[k] = slot(k, 4)[a], Wx[k] = slot(k, 5)[a], Wy[k] = slot(k, 6)[a], Wz[k] = slot(k, 7)[a];
         }
         const double ux = in.ux[a], uy = in.uy[a], uz = in.uz[a], f = in.f[a], df = in.df[a], wa = in.w[a];
         const double fi = f * in.inv[a], diag = f * df;

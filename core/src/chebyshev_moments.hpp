@@ -53,6 +53,7 @@ private:
     std::vector<double> mono_;                   // mono_[q * ld + a] = u_a^alpha_q
     std::vector<double> M_, Mw_;                 // moments
     std::vector<double> acc_;                    // backward accumulators (10 * ld)
+    std::vector<double> jac_;                    // jacobian accumulators (8 * nt * ld)
     double D_ = 0.0, Dw_ = 0.0;
 };
 
