@@ -305,6 +305,13 @@ def test_coordinates_far_outside_are_refused(lib):
     )
     assert st == ERR_ARGUMENT
     assert "atom 1: coordinate z = 100000000000.000000 Å, expected within ±1e6 Å" in lib.taylorann_last_error().decode()
+    sheared = cell.copy()
+    sheared[2, 0] = 1e11  # same volume, an endless image search (fuzz seed 10001, mutant 3953)
+    st = lib.taylorann_compute_periodic(
+        h.ptr, len(x), atoms.positions.ctypes.data_as(DP), sp.ctypes.data_as(IP), sheared.ctypes.data_as(DP), None, ctypes.byref(e), None, None, None
+    )
+    assert st == ERR_ARGUMENT
+    assert "cell vector 3 has length 100000000000.000000 Å, expected at most 1e6 Å" in lib.taylorann_last_error().decode()
     x[1, 2] = atoms.positions[1, 2] + 3 * atoms.cell.array[2, 2]  # three cells out: fine, same energy
     e0 = h.compute(atoms.positions, species, atoms.cell.array)[0]
     assert abs(h.compute(x, species, atoms.cell.array)[0] - e0) <= 1e-11 * abs(e0)  # summation order only

@@ -58,12 +58,9 @@ def check_structure(structure: Structure, min_distance: float = MIN_DISTANCE, wh
             )
     if min_distance <= 0:
         return
-    from vesin import NeighborList
+    from .neighbours import pairs
 
-    box = structure.cell if structure.periodic else np.zeros((3, 3))
-    i, j, s, d = NeighborList(cutoff=max(float(min_distance), OVERLAP_SEARCH), full_list=False).compute(
-        points=structure.positions, box=box, periodic=structure.periodic, quantities="ijSd"
-    )
+    i, j, s, d = pairs(structure, max(float(min_distance), OVERLAP_SEARCH), "ijSd")
     close = d < min_distance
     i, j, s, d = i[close], j[close], s[close], d[close]
     if len(d):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .contract import REAL, Batch, collate, species_indices, to_graph
+from .contract import REAL, Batch, collate, to_graph
 from .model import AenetModel
 from .native import NativeHandle
 from .structures import Structure
@@ -76,8 +76,7 @@ def forces_from_edge_gradient(grad: torch.Tensor, edge_index: torch.Tensor, nato
 
 def predict(model, structure: Structure, forces: bool = False, virial: bool = False) -> Prediction:
     if isinstance(model, NativeEvaluator):
-        species = species_indices(structure, model.species)  # the same message as the torch path
-        energy, atomic, f, w = model.handle.compute(structure)
+        energy, atomic, f, w, species = model.handle.compute_indexed(structure)  # species_indices' message
         refs = np.array(model.reference_energies)[species]
         return Prediction(energy, float((atomic - refs).sum()), atomic, f if forces else None, w if virial else None, model.handle.extrapolation())
     batch = collate([to_graph(structure, model.species, model.cutoff)])

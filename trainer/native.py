@@ -207,6 +207,10 @@ class NativeHandle:
 
     def compute(self, structure: Structure):
         """Energy (eV), atomic energies, forces (eV/Å) and virial W_ab = Σ r_a F_b (eV)."""
+        return self.compute_indexed(structure)[:4]
+
+    def compute_indexed(self, structure: Structure):
+        """``compute`` and the species index of every atom (the handle's species order)."""
         x, sp, cell, pbc = structure_arrays(structure, self.species)
         n = len(sp)
         e, ea, f, w = ctypes.c_double(), np.zeros(n), np.zeros((n, 3)), np.zeros(6)  # the C API accumulates
@@ -215,7 +219,7 @@ class NativeHandle:
                 self._ptr, n, _ptr(x, _DP), _ptr(sp, _IP), _ptr(cell, _DP), _ptr(pbc, _IP), ctypes.byref(e), _ptr(ea, _DP), _ptr(f, _DP), _ptr(w, _DP)
             )
         )
-        return e.value, ea, f, voigt_to_matrix(w)
+        return e.value, ea, f, voigt_to_matrix(w), sp
 
     def extrapolation(self) -> np.ndarray | None:
         """Atoms (indices of the last compute's structure) whose descriptor left the training

@@ -27,15 +27,23 @@ class NeighbourGraph:
         return self.edge_index.shape[1]
 
 
-def neighbour_graph(structure: Structure, cutoff: float) -> NeighbourGraph:
-    """Full neighbour list of ``structure`` within ``cutoff`` Å (triclinic, small cells OK)."""
+def pairs(structure: Structure, cutoff: float, quantities: str, full: bool = False) -> list[np.ndarray]:
+    """vesin's pair list of ``structure`` within ``cutoff`` Å (``quantities`` as vesin's:
+    i, j, S shifts, d distances, D vectors); unordered pairs unless ``full``. Slabs and wires
+    get the vacuum box of ``_vacuum_box``, isolated structures none."""
     from vesin import NeighborList
 
     box = structure.cell if structure.periodic else np.zeros((3, 3))
     if structure.periodic and not all(structure.pbc):  # slab or wire: see _vacuum_box
         box = _vacuum_box(structure, cutoff)
-    calc = NeighborList(cutoff=float(cutoff), full_list=True)
-    i, j, s, d = calc.compute(points=structure.positions, box=box, periodic=structure.periodic, quantities="ijSd")
+    calc = NeighborList(cutoff=float(cutoff), full_list=full)
+    out = calc.compute(points=structure.positions, box=box, periodic=structure.periodic, quantities=quantities)
+    return list(out) if isinstance(out, (list, tuple)) else [out]
+
+
+def neighbour_graph(structure: Structure, cutoff: float) -> NeighbourGraph:
+    """Full neighbour list of ``structure`` within ``cutoff`` Å (triclinic, small cells OK)."""
+    i, j, s, d = pairs(structure, cutoff, "ijSd", full=True)
     keep = d > COINCIDENT
     i, j, s = i[keep], j[keep], s[keep]
     order = np.lexsort((j, i))

@@ -81,16 +81,13 @@ class Repulsion:
 
     def energy_forces(self, structure: Structure):
         """(energy, per-atom energies, forces, virial W_ab = Σ r_a F_b) of the core."""
-        from vesin import NeighborList
+        from .neighbours import pairs
 
         n = structure.natoms
         energies, forces, virial = np.zeros(n), np.zeros((n, 3)), np.zeros((3, 3))
         if not self.pairs or n == 0:
             return 0.0, energies, forces, virial
-        box = structure.cell if structure.periodic else np.zeros((3, 3))
-        i, j, D = NeighborList(cutoff=self.cutoff(), full_list=False).compute(
-            points=structure.positions, box=box, periodic=structure.periodic, quantities="ijD"
-        )
+        i, j, D = pairs(structure, self.cutoff(), "ijD")
         sym = np.array(structure.species)
         r = np.linalg.norm(D, axis=1)
         for (a, b), (inner, outer) in self.pairs.items():
@@ -110,7 +107,9 @@ class Repulsion:
         """``pair_style hybrid/overlay taylorann zbl ...`` and its ``pair_coeff`` lines for the
         LAMMPS types ``species`` (type k+1 = species[k]); ``pair_coeff`` is the taylorann
         line's file list, e.g. "Li.nn.ascii O.nn.ascii". One zbl instance per distinct
-        (inner, outer)."""
+        (inner, outer); no pairs: plain ``pair_style taylorann``."""
+        if not self.pairs:
+            return ["pair_style taylorann", f"pair_coeff * * {pair_coeff} {' '.join(species)}"]
         groups = sorted({v for v in self.pairs.values()})
         style = "pair_style hybrid/overlay taylorann" + "".join(f" zbl {lo:g} {hi:g}" for lo, hi in groups)
         lines = [style, f"pair_coeff * * taylorann {pair_coeff} {' '.join(species)}"]
@@ -149,12 +148,11 @@ class Repulsion:
 
 def shortest_distances(structures, cutoff: float = 4.0) -> dict[tuple[str, str], float]:
     """The shortest distance of every species pair met within ``cutoff`` in ``structures``."""
-    from vesin import NeighborList
+    from .neighbours import pairs
 
     out: dict[tuple[str, str], float] = {}
     for s in structures:
-        box = s.cell if s.periodic else np.zeros((3, 3))
-        i, j, d = NeighborList(cutoff=cutoff, full_list=False).compute(points=s.positions, box=box, periodic=s.periodic, quantities="ijd")
+        i, j, d = pairs(s, cutoff, "ijd")
         sym = np.array(s.species)
         for a, b, r in zip(sym[i], sym[j], d):
             key = tuple(sorted((str(a), str(b))))

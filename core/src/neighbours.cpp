@@ -165,8 +165,15 @@ void PeriodicNeighbours::build(int n, const double *x, const double *cell, const
     double box[3][3] = {{0, 0, 0}, {0, 0, 0}, {0, 0, 0}};
     bool pbc[3] = {periodic[0], periodic[1], periodic[2]};
     if (cell) {
-        for (int a = 0; a < 3; ++a)
+        for (int a = 0; a < 3; ++a) {
             for (int b = 0; b < 3; ++b) box[a][b] = cell[3 * a + b];
+            // a shear of 1e11 Å keeps the volume but makes the image search endless (as the Python readers)
+            const double length = std::sqrt(box[a][0] * box[a][0] + box[a][1] * box[a][1] + box[a][2] * box[a][2]);
+            if (!(length <= kMaxCoordinate))
+                fail(TAYLORANN_ERR_ARGUMENT, "cell vector " + std::to_string(a + 1) + " has length " +
+                                                 (std::isfinite(length) ? std::to_string(length) : std::string("not finite")) +
+                                                 " Å, expected at most 1e6 Å");
+        }
         const double det = box[0][0] * (box[1][1] * box[2][2] - box[1][2] * box[2][1]) -
                            box[0][1] * (box[1][0] * box[2][2] - box[1][2] * box[2][0]) +
                            box[0][2] * (box[1][0] * box[2][1] - box[1][1] * box[2][0]);

@@ -39,10 +39,10 @@ SHIPPED = [str(HERE / "potential" / f"{s}.nn.ascii") for s in SPECIES]
 def lammps_input(
     potential: list[str], temperature: float, equilibration_steps: int, steps: int, timestep_fs: float, thermo_every: int, seed: int, repulsion=None
 ) -> str:
-    coeff = " ".join(potential) + " " + " ".join(SPECIES)
-    pair = f"pair_style      taylorann\npair_coeff      * * {coeff}"
-    if repulsion is not None:  # the ZBL core under hybrid/overlay (trainer.repulsion)
-        pair = "\n".join(repulsion.lammps_commands(SPECIES, " ".join(potential)))
+    from trainer.repulsion import Repulsion
+
+    # the ZBL core under hybrid/overlay (trainer.repulsion); none: plain pair_style taylorann
+    pair = "\n".join((repulsion or Repulsion()).lammps_commands(SPECIES, " ".join(potential)))
     return f"""units           metal
 atom_style      atomic
 boundary        p p p
