@@ -75,6 +75,14 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("run", help="run folder or checkpoint file")
     e.add_argument("--structures", nargs="+", required=True, help="files with reference energies (and forces)")
     e.add_argument("--json", action="store_true", help="print JSON")
+    c = sub.add_parser("committee", help="committee disagreement (energy and force spread) on structures, e.g. MD frames")
+    c.add_argument("--member", action="append", required=True, metavar="PATH", help="a potential folder (*.nn.ascii) or file (.pt); give it twice or more")
+    c.add_argument("--structures", nargs="+", required=True, help="structure files (XSF, extxyz, LAMMPS dump, any ase.io format)")
+    c.add_argument("--select", type=int, default=0, metavar="K", help="write the K frames of largest maximum force spread to --write")
+    c.add_argument("--threshold", type=float, default=0.0, metavar="EV_PER_A", help="select only frames whose maximum force spread exceeds this")
+    c.add_argument("--write", metavar="FILE", help="the selected frames (extxyz), to be labelled (e.g. by DFT) and added to the training set")
+    c.add_argument("--json", metavar="FILE", help="write every frame's spread (with the per-atom force spread) as JSON")
+    c.add_argument("--legacy-angular", action="store_true", help="members written by aenet <= 2.0.3")
     return parser
 
 
@@ -95,6 +103,8 @@ def main(argv=None) -> int:
             return _train(args)
         elif args.command == "evaluate":
             _evaluate(args)
+        elif args.command == "committee":
+            _committee(args)
     except (ConfigError, InputFileError, NativeError, FileExistsError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -133,3 +143,32 @@ def _evaluate(args) -> None:
     else:
         for k, v in result.items():
             print(f"{k:24s} {v}")
+
+
+def _committee(args) -> None:
+    from .atomic_io import atomic_write_text
+    from .committee import Committee, select
+    from .readers import read_many
+
+    if args.select and not args.write:
+        raise ValueError("--select needs --write FILE")
+    committee = Committee(args.member, legacy_angular=args.legacy_angular)
+    structures = read_many(args.structures)
+    spreads = committee.evaluate(structures)
+    print(f"# {len(committee.members)} members, {len(structures)} frames")
+    print(f"# {'frame':<40s} {'natoms':>6s} {'E std meV/atom':>14s} {'max sigma_F':>11s} {'mean sigma_F':>12s} {'extrap.':>7s}")
+    for s in spreads:
+        print(f"  {s.name[-40:]:<40s} {s.natoms:6d} {s.energy_std:14.4f} {s.force_std_max:11.4f} {s.force_std_mean:12.4f} {s.extrapolating_atoms:7d}")
+    chosen = select(spreads, args.select, args.threshold) if args.select else []
+    if args.write:
+        import io
+
+        import ase.io
+
+        buf = io.StringIO()
+        ase.io.write(buf, [structures[k].to_ase() for k in chosen], format="extxyz")
+        atomic_write_text(args.write, buf.getvalue())
+        print(f"# selected {len(chosen)} frames (largest maximum force spread) -> {args.write}")
+    if args.json:
+        doc = {"members": committee.members, "frames": [s.to_json(per_atom=True) for s in spreads], "selected": chosen}
+        atomic_write_text(args.json, json.dumps(doc, indent=1) + "\n")
