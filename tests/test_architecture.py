@@ -36,7 +36,23 @@ CORE = {
     "native",
     "evaluate",
 }
-TRAINING = {"batch", "featurize", "dataset", "config", "build", "taylor", "objective", "metrics", "checkpoint", "plots", "loop", "committee", "cli", "__main__", "__init__"}
+TRAINING = {
+    "batch",
+    "featurize",
+    "dataset",
+    "config",
+    "build",
+    "taylor",
+    "objective",
+    "metrics",
+    "checkpoint",
+    "plots",
+    "loop",
+    "committee",
+    "cli",
+    "__main__",
+    "__init__",
+}
 
 
 def imported_modules(path: Path) -> set[tuple[str, str]]:

@@ -52,7 +52,8 @@ def test_identical_members_agree_exactly(members):
 
 def test_cli_selects_frames_of_largest_spread(members, tmp_path):
     files = [str(TIO2 / f"structure-{k:03d}.xsf") for k in (1, 2, 3, 40)]
-    args = [sys.executable, "-m", "trainer", "committee", "--structures", *files, "--select", "2", "--write", str(tmp_path / "next.extxyz"), "--json", str(tmp_path / "c.json")]
+    args = [sys.executable, "-m", "trainer", "committee", "--structures", *files, "--select", "2"]
+    args += ["--write", str(tmp_path / "next.extxyz"), "--json", str(tmp_path / "c.json")]
     for m in members:
         args += ["--member", str(m)]
     run = subprocess.run(args, capture_output=True, text=True)
