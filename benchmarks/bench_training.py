@@ -8,8 +8,10 @@ descriptor and network) for energy and forces. Each trains for ``--seconds`` of 
 time; reported: seconds per epoch (min and median over the epochs after the first 5),
 epochs reached, peak resident memory, test force MAE / energy RMSE of the best epoch.
 
-Rates (atoms/s at the min and median time of ``--repeats`` passes): descriptors without and with
-position derivatives (blocks, and the dense training Jacobian) through the C API, and the
+Rates (atoms/s at the min and median time of ``--repeats`` passes): descriptors without
+derivatives (one C API call per structure, ``_features``, and one call for the whole set,
+``_features_many``, as training featurizes), with position derivatives (blocks, and the
+dense training Jacobian), and the
 C++ evaluator (energy + forces), on the 100 TiO2 structures (ænet potential) and on 100
 56-atom LMNTO frames (shipped potential); ``python -m export predict --forces`` on the 100
 TiO2 structures (its own atoms/s line: reading, evaluation, printing).
@@ -142,6 +144,7 @@ def rates(repeats: int) -> dict:
         ld = h.row_length()
         dense = [(np.zeros((s.natoms, ld)), np.zeros((s.natoms * ld, s.natoms * 3))) for s in structures]
         out[f"{name}_features"] = timed(lambda: [h.features(s) for s in structures], natoms, repeats)
+        out[f"{name}_features_many"] = timed(lambda: h.features_many(structures), natoms, repeats)
         out[f"{name}_features_derivative_blocks"] = timed(lambda: [h.features(s, True) for s in structures], natoms, repeats)
         out[f"{name}_features_dense_jacobian"] = timed(lambda: [h.features_dense(s, g, j) for s, (g, j) in zip(structures, dense)], natoms, repeats)
         out[f"{name}_evaluator_energy_forces"] = timed(lambda: [h.compute(s) for s in structures], natoms, repeats)
