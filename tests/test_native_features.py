@@ -31,6 +31,25 @@ def _torch_descriptors(model, structure):
     return out.numpy()
 
 
+def _worst_against_autograd(model, structure, D, ld: int, row_step: int, feature_step: int) -> float:
+    """Largest difference between the dense Jacobian D (n·ld, n·3) and autograd through the
+    torch descriptor, every row_step-th atom of a species and feature_step-th feature."""
+    from trainer.contract import collate, to_graph
+
+    b = collate([to_graph(structure, model.species, model.cutoff)])
+    pos = b.positions.clone().requires_grad_(True)
+    vec = b.edge_vectors(pos)
+    worst = 0.0
+    for t in range(len(model.species)):
+        atoms = np.flatnonzero(b.species.numpy() == t)
+        rows = model.descriptors(b.species, b.edge_index, vec, t)
+        for r in range(0, rows.shape[0], row_step):
+            for feat in range(0, rows.shape[1], feature_step):
+                (g,) = torch.autograd.grad(rows[r, feat], pos, retain_graph=True)
+                worst = max(worst, np.abs(g.numpy().reshape(-1) - D[atoms[r] * ld + feat]).max())
+    return worst
+
+
 def _handle(model):
     from trainer.featurize import model_handles
 
@@ -73,7 +92,6 @@ def test_native_descriptors_equal_torch(models, structures, name):
 
 
 def test_derivative_blocks_and_dense_jacobian_equal_autograd(models, structures):
-    from trainer.contract import collate, to_graph
 
     model = models["aenet_tio2"]
     h = _handle(model)
@@ -91,18 +109,7 @@ def test_derivative_blocks_and_dense_jacobian_equal_autograd(models, structures)
     h.features_dense(s, G, D)
     assert np.abs(D.reshape(n, ld, n, 3) - J).max() <= 1e-13 * np.abs(J).max()
     np.testing.assert_array_equal(G, f.G)
-    b = collate([to_graph(s, model.species, model.cutoff)])
-    pos = b.positions.clone().requires_grad_(True)
-    vec = b.edge_vectors(pos)
-    worst = 0.0
-    for t in range(2):
-        atoms = np.flatnonzero(b.species.numpy() == t)
-        rows = model.descriptors(b.species, b.edge_index, vec, t)
-        for r in range(0, rows.shape[0], 3):
-            for feat in range(0, rows.shape[1], 5):
-                (g,) = torch.autograd.grad(rows[r, feat], pos, retain_graph=True)
-                worst = max(worst, np.abs(g.numpy() - J[atoms[r], feat]).max())
-    assert worst <= 1e-10
+    assert _worst_against_autograd(model, s, D, ld, row_step=3, feature_step=5) <= 1e-10
 
 
 def test_behler_jacobian_finite_differences(tmp_path, structures):
@@ -137,8 +144,6 @@ def test_angular_pairs_and_moments_equal_torch(tmp_path, structures, angular_cut
     Jacobian against autograd, and forces = -dE/dx against central differences."""
     from vesin import NeighborList
 
-    from trainer.contract import collate, to_graph
-
     s = structures[1]
     (centre,) = NeighborList(cutoff=angular_cutoff, full_list=True).compute(points=s.positions, box=s.cell, periodic=True, quantities="i")
     counts = np.bincount(centre, minlength=s.natoms)
@@ -152,18 +157,7 @@ def test_angular_pairs_and_moments_equal_torch(tmp_path, structures, angular_cut
     h.features_dense(s, G, D)
     assert np.abs(G - ref).max() <= 1e-12 * np.abs(ref).max()
     np.testing.assert_array_equal(h.features(s).G, G)  # with and without derivatives
-    b = collate([to_graph(s, model.species, model.cutoff)])
-    pos = b.positions.clone().requires_grad_(True)
-    vec = b.edge_vectors(pos)
-    worst = 0.0
-    for t in range(2):
-        atoms = np.flatnonzero(b.species.numpy() == t)
-        rows = model.descriptors(b.species, b.edge_index, vec, t)
-        for r in range(0, rows.shape[0], 5):
-            for feat in range(rows.shape[1]):
-                (g,) = torch.autograd.grad(rows[r, feat], pos, retain_graph=True)
-                worst = max(worst, np.abs(g.numpy().reshape(-1) - D[atoms[r] * ld + feat]).max())
-    assert worst <= 1e-10
+    assert _worst_against_autograd(model, s, D, ld, row_step=5, feature_step=1) <= 1e-10
     from trainer.native import NativeHandle
 
     native = NativeHandle.from_files([str(p) for p in paths])
