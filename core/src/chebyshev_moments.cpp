@@ -135,37 +135,29 @@ void AngularMoments::backward(const Input &in, const double *a_m, const double *
     double *Sw = Z + ld, *Pw = Sw + ld, *Xw = Pw + ld, *Yw = Xw + ld, *Zw = Yw + ld;
     std::fill(S, S + 10 * ld, 0.0);
     const double *mono = mono_.data();
-    auto g = [&](int q) { return q < 0 ? 0.0 : B[deg_[q]] * mu_[q] * M_[q]; };
-    auto gw = [&](int q) { return q < 0 ? 0.0 : Bw[deg_[q]] * mu_[q] * Mw_[q]; };
-    for (int q = 0; q < nq_; ++q) {
-        const double *mq = mono + size_t(q) * ld;
-        const int *c = &child_[3 * size_t(q)];
-        const double cs = g(q), cp = deg_[q] * cs;
-        const double cx = c[0] < 0 ? 0.0 : g(c[0]) * expo_[3 * size_t(c[0])];
-        const double cy = c[1] < 0 ? 0.0 : g(c[1]) * expo_[3 * size_t(c[1]) + 1];
-        const double cz = c[2] < 0 ? 0.0 : g(c[2]) * expo_[3 * size_t(c[2]) + 2];
+    // one set of sums (out: S, P, X, Y, Z, ld apart) for the moments M with coefficients B
+    auto accumulate = [&](const double *Bk, const std::vector<double> &M, double *out) {
+        double *oS = out, *oP = out + ld, *oX = oP + ld, *oY = oX + ld, *oZ = oY + ld;
+        auto g = [&](int q) { return q < 0 ? 0.0 : Bk[deg_[q]] * mu_[q] * M[size_t(q)]; };
+        for (int q = 0; q < nq_; ++q) {
+            const double *mq = mono + size_t(q) * ld;
+            const int *c = &child_[3 * size_t(q)];
+            const double cs = g(q), cp = deg_[q] * cs;
+            const double cx = g(c[0]) * (c[0] < 0 ? 0.0 : expo_[3 * size_t(c[0])]);
+            const double cy = g(c[1]) * (c[1] < 0 ? 0.0 : expo_[3 * size_t(c[1]) + 1]);
+            const double cz = g(c[2]) * (c[2] < 0 ? 0.0 : expo_[3 * size_t(c[2]) + 2]);
 #pragma omp simd
-        for (int a = 0; a < na; ++a) {
-            S[a] += cs * mq[a];
-            P[a] += cp * mq[a];
-            X[a] += cx * mq[a];
-            Y[a] += cy * mq[a];
-            Z[a] += cz * mq[a];
+            for (int a = 0; a < na; ++a) {
+                oS[a] += cs * mq[a];
+                oP[a] += cp * mq[a];
+                oX[a] += cx * mq[a];
+                oY[a] += cy * mq[a];
+                oZ[a] += cz * mq[a];
+            }
         }
-        if (!wt) continue;
-        const double ws = gw(q), wp = deg_[q] * ws;
-        const double wx = c[0] < 0 ? 0.0 : gw(c[0]) * expo_[3 * size_t(c[0])];
-        const double wy = c[1] < 0 ? 0.0 : gw(c[1]) * expo_[3 * size_t(c[1]) + 1];
-        const double wz = c[2] < 0 ? 0.0 : gw(c[2]) * expo_[3 * size_t(c[2]) + 2];
-#pragma omp simd
-        for (int a = 0; a < na; ++a) {
-            Sw[a] += ws * mq[a];
-            Pw[a] += wp * mq[a];
-            Xw[a] += wx * mq[a];
-            Yw[a] += wy * mq[a];
-            Zw[a] += wz * mq[a];
-        }
-    }
+    };
+    accumulate(B, M_, S);
+    if (wt) accumulate(Bw, Mw_, Sw);
     const double *ux = in.ux, *uy = in.uy, *uz = in.uz, *f = in.f, *df = in.df, *w = in.w, *inv = in.inv;
 #pragma omp simd
     for (int a = 0; a < na; ++a) {
@@ -186,9 +178,8 @@ void AngularMoments::jacobian(const Input &in, const int *idx, size_t stride, in
     const double *mono = mono_.data();
     // per monomial q: its own coefficient mu M (degree deg q) and those of its children
     // q + e_d (gradient of u^(q+e_d) along d is alpha_d u^q, degree deg q + 1)
-    std::vector<double> &c = acc_;  // 8 * nq_ <= 10 * ld_ is not guaranteed: size it here
-    c.resize(std::max(c.size(), 8 * size_t(nq_)));
-    double *cm = c.data(), *cx = cm + nq_, *cy = cx + nq_, *cz = cy + nq_;
+    coef_.resize(8 * size_t(nq_));
+    double *cm = coef_.data(), *cx = cm + nq_, *cy = cx + nq_, *cz = cy + nq_;
     double *wm = cz + nq_, *wx = wm + nq_, *wy = wx + nq_, *wz = wy + nq_;
     for (int q = 0; q < nq_; ++q) {
         cm[q] = mu_[q] * M_[q];

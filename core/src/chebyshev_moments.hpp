@@ -54,6 +54,7 @@ private:
     std::vector<double> M_, Mw_;                 // moments
     std::vector<double> acc_;                    // backward accumulators (10 * ld)
     std::vector<double> jac_;                    // jacobian accumulators (8 * nt * ld)
+    std::vector<double> coef_;                   // jacobian coefficients (8 * nq)
     double D_ = 0.0, Dw_ = 0.0;
 };
 
