@@ -15,6 +15,7 @@ from .errors import InputFileError, text_lines
 
 
 _REAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eEdD][+-]?\d+)?")
+REAL_SYNTAX = _REAL.pattern  # one Fortran real, for readers that match many at once (xsf)
 _ASCII_SPACE = re.compile(r"[ \t\r\n\v\f]+")
 
 

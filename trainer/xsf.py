@@ -11,7 +11,7 @@ import numpy as np
 from ase.data import chemical_symbols
 
 from .errors import InputFileError, read_text_file, text_lines
-from .records import parse_real, split_ascii
+from .records import REAL_SYNTAX, parse_real, split_ascii
 from .structures import Structure
 
 _ELEMENTS = frozenset(chemical_symbols[1:])
@@ -66,7 +66,7 @@ def _atom_lines(path, lines, start: int, count: int | None):
     return species, values[:, :3].copy(), (values[:, 3:6].copy() if has_forces else None)
 
 
-_REALS = re.compile(r"(?:[+-]?(?:\d+\.?\d*|\.\d+)(?:[eEdD][+-]?\d+)? )*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eEdD][+-]?\d+)?")
+_REALS = re.compile(f"(?:{REAL_SYNTAX} )*{REAL_SYNTAX}")  # space-separated Fortran reals
 
 
 def _all_numbers(columns: list[list[str]]) -> np.ndarray | None:
