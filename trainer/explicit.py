@@ -1,8 +1,16 @@
 """The MD model of TorchScript format 2: atomic energies *and* dE/d(edge_vec) in one pass,
 without an autograd graph (issue #13).
 
-Descriptors and their derivatives are evaluated together, vectorised over edges and angle
-pairs; the networks' input gradient comes from explicit layer-by-layer back-substitution.
+Species whose Chebyshev set-ups are identical share one descriptor pass. Centres are taken
+in chunks; inside a chunk each centre's neighbours sit in a padded row, so the descriptor,
+its derivative and the networks' back-substitution are a few batched matrix products:
+
+- radial: ``G[c, m] = sum_k f_ck T_m(x_ck)`` is ``bmm(T, [f, f w])``; the slope needs no
+  T_m': sum_m a_m T_m'(x) = sum_m (D a)_m T_m(x) with D the Chebyshev derivative matrix, so
+  one ``bmm`` of the coefficients ``[a, b, D a, D b]`` with T gives every edge's dE/dr;
+- angular: ``C = U U^T`` holds every neighbour pair's cosine; the sum over pairs a < b is
+  half the full double sum less its diagonal; dE/du_a = sum_b H_ab u_b.
+
 ``energies_and_gradient(species, edge_index, edge_vec) -> (energies[N], grad[E, 3])`` is the
 method MD hosts call; ``forward`` keeps the format-1 contract (energies only, differentiable
 through autograd with respect to ``edge_vec``). Float64 throughout.
@@ -12,10 +20,14 @@ Chebyshev set-ups only: models with Behler2011 set-ups are exported in format 1 
 
 from typing import List, Tuple
 
+import numpy as np
 import torch
 
-from .chebyshev import ChebyshevDescriptor, angle_pairs
+from .chebyshev import ChebyshevDescriptor
 from .model import AenetModel, SpeciesModel
+
+PI = 3.14159265358979  # ænet's literal, as trainer.chebyshev
+CHUNK_ELEMENTS = 1 << 20  # padded radial table entries (centres x neighbours x orders) per chunk
 
 
 def activation_and_slope(z: torch.Tensor, code: int) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -40,7 +52,8 @@ def activation_and_slope(z: torch.Tensor, code: int) -> Tuple[torch.Tensor, torc
 
 
 def cutoff_and_slope(r: torch.Tensor, rc: float) -> Tuple[torch.Tensor, torch.Tensor]:
-    pi = 3.14159265358979  # ænet's literal, as trainer.chebyshev
+    """ænet's cosine cut-off and its slope; zero beyond rc."""
+    pi = 3.14159265358979  # ænet's literal (PI)
     inside = r < rc
     a = pi / rc
     fc = torch.where(inside, 0.5 * (torch.cos(a * r) + 1.0), torch.zeros_like(r))
@@ -48,26 +61,40 @@ def cutoff_and_slope(r: torch.Tensor, rc: float) -> Tuple[torch.Tensor, torch.Te
     return fc, dfc
 
 
-def chebyshev_and_slope(x: torch.Tensor, order: int) -> Tuple[torch.Tensor, torch.Tensor]:
-    """T_m(x) and dT_m/dx = m U_{m-1}(x), m = 0..order, each (len(x), order + 1)."""
-    t = [torch.ones_like(x)]
-    d = [torch.zeros_like(x)]
+def chebyshev_table(x: torch.Tensor, order: int) -> torch.Tensor:
+    """s_m T_m(x), m = 0..order, with the signs s = (+, +, -, -, +, +, ...) of ``chebyshev_signs``:
+    x (B, K) -> (order + 1, B, K). With these signs the recurrence is one fused op per order,
+    V_m = V_{m-2} -/+ 2x V_{m-1}, written in place."""
+    table = torch.empty(max(order + 1, 0), x.shape[0], x.shape[1], dtype=x.dtype)
+    if order < 0:
+        return table
+    table[0].fill_(1.0)
     if order >= 1:
-        t.append(x)
-        d.append(torch.ones_like(x))
-    u_prev = torch.ones_like(x)
-    u = 2.0 * x
+        table[1].copy_(x)
+    x2 = 2.0 * x
     for m in range(2, order + 1):
-        t.append(2.0 * x * t[m - 1] - t[m - 2])
-        d.append(m * u)
-        u_next = 2.0 * x * u - u_prev
-        u_prev = u
-        u = u_next
-    return torch.stack(t, dim=1), torch.stack(d, dim=1)
+        torch.addcmul(table[m - 2], x2, table[m - 1], value=-1.0 if m % 2 == 0 else 1.0, out=table[m])
+    return table
 
 
-class ExplicitSpecies(torch.nn.Module):
-    """One species: Chebyshev descriptor with derivatives, normalisation, network."""
+def chebyshev_signs(order: int) -> torch.Tensor:
+    return torch.tensor([1.0 if (m // 2) % 2 == 0 else -1.0 for m in range(order + 1)], dtype=torch.float64)
+
+
+def derivative_matrix(order: int, scale: float) -> torch.Tensor:
+    """D (order+1, order+1) with sum_m a_m T_m'(x) * scale = sum_k (a @ D)_k T_k(x)."""
+    n = order + 1
+    d = np.zeros((n, n))
+    for m in range(n):
+        e = np.zeros(n)
+        e[m] = 1.0
+        der = np.polynomial.chebyshev.chebder(e)
+        d[m, : der.shape[0]] = der * scale
+    return torch.tensor(d, dtype=torch.float64)
+
+
+class ExplicitNetwork(torch.nn.Module):
+    """One species' normalisation and network: energies and dE/dG by back-substitution."""
 
     codes: List[int]
     w: List[torch.Tensor]
@@ -75,16 +102,6 @@ class ExplicitSpecies(torch.nn.Module):
 
     def __init__(self, model: SpeciesModel):
         super().__init__()
-        d = model.descriptor
-        if not isinstance(d, ChebyshevDescriptor):
-            raise ValueError(f"{model.species}: explicit gradients need a Chebyshev descriptor")
-        self.rc_r = float(d.radial_cutoff)
-        self.nr = int(d.radial_order) + 1
-        self.rc_a = float(d.angular_cutoff)
-        self.na = int(d.angular_order) + 1
-        self.multi = bool(d.multi)
-        self.legacy = bool(d.legacy_angular)
-        self.register_buffer("weight_of_species", d.weight_of_species.clone())
         self.register_buffer("mean", model.feature_mean.clone())
         self.register_buffer("scale_in", model.feature_scale.clone())
         self.w = [layer.weight.detach().clone() for layer in model.network.layers]
@@ -93,8 +110,8 @@ class ExplicitSpecies(torch.nn.Module):
         self.inv_scale = 1.0 / float(model.scale)
         self.offset = float(model.shift) + float(model.reference_energy)
 
-    def network(self, G: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        """Atomic energies (C,) and dE/dG (C, nsf) by back-substitution."""
+    def forward(self, G: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Atomic energies (C,) and dE/dG (C, nsf)."""
         h = (G - self.mean) * self.scale_in
         slopes: List[torch.Tensor] = []
         for k in range(len(self.w)):
@@ -103,76 +120,154 @@ class ExplicitSpecies(torch.nn.Module):
         delta = slopes[-1]
         for j in range(len(slopes) - 2, -1, -1):
             delta = (delta @ self.w[j + 1]) * slopes[j]
-        dedg = (delta @ self.w[0]) * self.scale_in * self.inv_scale
+        dedg = (delta @ self.w[0]) * (self.scale_in * self.inv_scale)
         return h[:, 0] * self.inv_scale + self.offset, dedg
 
-    def energy_and_gradient(self, centre: torch.Tensor, nbr_species: torch.Tensor, vec: torch.Tensor, ncentres: int) -> Tuple[torch.Tensor, torch.Tensor]:
-        """``centre`` (E,) sorted local index, ``vec`` (E, 3): energies (C,), dE/dvec (E, 3)."""
-        dtype = vec.dtype
+
+def setup_key(descriptor: ChebyshevDescriptor) -> tuple:
+    return (
+        descriptor.radial_cutoff,
+        descriptor.radial_order,
+        descriptor.angular_cutoff,
+        descriptor.angular_order,
+        descriptor.legacy_angular,
+        tuple(descriptor.weight_of_species.tolist()),
+    )
+
+
+class ExplicitGroup(torch.nn.Module):
+    """Species sharing one Chebyshev set-up: descriptors, networks and gradients of a chunk."""
+
+    members: List[int]
+
+    def __init__(self, descriptor: ChebyshevDescriptor, members: List[int], networks: List[ExplicitNetwork]):
+        super().__init__()
+        self.members = list(members)
+        self.networks = torch.nn.ModuleList(networks)
+        self.rc_r = float(descriptor.radial_cutoff)
+        self.nr = int(descriptor.radial_order) + 1
+        self.rc_a = float(descriptor.angular_cutoff)
+        self.na = int(descriptor.angular_order) + 1
+        self.multi = bool(descriptor.multi)
+        self.legacy = bool(descriptor.legacy_angular)
+        self.sc = 2.0 / PI if self.legacy else 1.0
+        self.register_buffer("weight_of_species", descriptor.weight_of_species.clone())
+        # the tables hold s_m T_m (chebyshev_table): coefficients on T_m become coefficients on
+        # the table through a factor s_m, so the derivative matrices carry it in their columns
+        self.register_buffer("s_r", chebyshev_signs(self.nr - 1))
+        self.register_buffer("s_a", chebyshev_signs(max(self.na - 1, 0)))
+        self.register_buffer("d_r", derivative_matrix(self.nr - 1, 2.0 / self.rc_r) * self.s_r[None, :])
+        self.register_buffer("d_a", derivative_matrix(max(self.na - 1, 0), self.sc) * self.s_a[None, :])
+        # T_m at cos = 1: the diagonal a = b of the double sum over neighbour pairs
+        x1 = torch.full([1, 1], self.sc - 1.0 if self.legacy else 1.0, dtype=torch.float64)
+        self.register_buffer("t_one", chebyshev_table(x1, max(self.na - 1, 0)).reshape(-1))
+        self.register_buffer("ones3", torch.ones(3, dtype=torch.float64))
+        self.far = 10.0 * max(self.rc_r, self.rc_a) + 1.0
+        self.nsf = (self.nr + self.na) * (2 if self.multi else 1)
+
+    def evaluate(
+        self, centre_species: torch.Tensor, counts: torch.Tensor, local: torch.Tensor, nbr_species: torch.Tensor, vec: torch.Tensor
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """One chunk: ``centre_species`` (C,) model species of its centres, ``counts`` (C,) their
+        edge counts (>= 1), ``local`` (E,) sorted centre index in 0..C-1 of each edge, ``vec``
+        (E, 3): energies (C,), dE/dvec (E, 3)."""
+        nc = centre_species.shape[0]
         nr, na = self.nr, self.na
-        r = torch.sqrt((vec * vec).sum(dim=1))
-        unit = vec / r[:, None]
-        w = self.weight_of_species[nbr_species]
-        # radial block: G[c, m] = sum_e fc T_m(x), x = 2 r / rc - 1
-        rad = torch.nonzero(r <= self.rc_r).squeeze(1)
-        rr = r[rad]
-        fc, dfc = cutoff_and_slope(rr, self.rc_r)
-        T, dT = chebyshev_and_slope(2.0 * rr / self.rc_r - 1.0, nr - 1)
-        terms = fc[:, None] * T
-        slope = dfc[:, None] * T + fc[:, None] * dT * (2.0 / self.rc_r)  # d(fc T_m)/dr
-        c_r = centre[rad]
-        nsf = (nr + na) * (2 if self.multi else 1)
-        G = torch.zeros(ncentres, nsf, dtype=dtype)
-        G[:, :nr].index_add_(0, c_r, terms)
-        wr = w[rad]
+        dtype = vec.dtype
+        # one padded row of neighbours per centre; empty slots hold a vector far beyond the
+        # cut-offs, where every cut-off function and its slope vanish
+        width = int(counts.max())
+        starts = torch.cumsum(counts, 0) - counts
+        slot = torch.arange(vec.shape[0], dtype=torch.int64) + (local * width - starts[local])
+        v = torch.zeros(nc * width, 3, dtype=dtype)
+        v[:, 0] = self.far
+        v[slot] = vec
+        wp = torch.zeros(nc * width, dtype=dtype)
+        wp[slot] = self.weight_of_species[nbr_species]
+        r = torch.sqrt((v * v) @ self.ones3)
+        unit = v / r[:, None]
+        f, df = cutoff_and_slope(r, self.rc_r)
+        x = torch.clamp(r * (2.0 / self.rc_r) - 1.0, max=1.0)
+        f, df, wp, x = f.view(nc, width), df.view(nc, width), wp.view(nc, width), x.view(nc, width)
+        G = torch.empty(nc, self.nsf, dtype=dtype)
+        # radial block: G[c, m] = sum_k f_ck T_m(x_ck) (and with weights w) = T f
+        T = chebyshev_table(x, nr - 1).permute(1, 0, 2)  # (C, nr, K)
+        nw = 2 if self.multi else 1
         if self.multi:
-            G[:, nr + na : 2 * nr + na].index_add_(0, c_r, terms * wr[:, None])
-        # angular block: pairs of edges inside rc_a, G[c, m] = sum fc1 fc2 T_m(cos)
-        if na > 0:
-            ang = torch.nonzero(r <= self.rc_a).squeeze(1)
-            first, second = angle_pairs(centre[ang], ncentres)
-            e1 = ang[first]
-            e2 = ang[second]
-            u1, u2 = unit[e1], unit[e2]
-            cos = (u1 * u2).sum(dim=1)
-            sc = 2.0 / 3.14159265358979 if self.legacy else 1.0
-            x = sc * cos - 1.0 if self.legacy else cos
-            f1, df1 = cutoff_and_slope(r[e1], self.rc_a)
-            f2, df2 = cutoff_and_slope(r[e2], self.rc_a)
-            Ta, dTa = chebyshev_and_slope(x, na - 1)
-            ff = f1 * f2
-            c_a = centre[e1]
-            G[:, nr : nr + na].index_add_(0, c_a, ff[:, None] * Ta)
-            w12 = w[e1] * w[e2]
-            if self.multi:
-                G[:, 2 * nr + na :].index_add_(0, c_a, (ff * w12)[:, None] * Ta)
+            fw = torch.stack([f, f * wp], dim=2)
         else:
-            e1 = torch.zeros(0, dtype=torch.int64)
-            e2 = e1
-            u1 = u2 = torch.zeros(0, 3, dtype=dtype)
-            cos = ff = f1 = f2 = df1 = df2 = w12 = torch.zeros(0, dtype=dtype)
-            Ta = dTa = torch.zeros(0, 0, dtype=dtype)
-            c_a = e1
-            sc = 1.0
-        energy, dedg = self.network(G)
-        # back to the edges: radial s_e = sum_m (a_m + w_e b_m) d(fc T_m)/dr along R_e/r_e
-        coef = dedg[c_r, :nr]
+            fw = f.unsqueeze(2)
+        g_r = torch.bmm(T, fw) * self.s_r[None, :, None]  # (C, nr, nw)
+        G[:, :nr] = g_r[:, :, 0]
         if self.multi:
-            coef = coef + wr[:, None] * dedg[c_r, nr + na : 2 * nr + na]
-        grad = torch.zeros_like(vec)
-        grad.index_add_(0, rad, ((coef * slope).sum(dim=1))[:, None] * unit[rad])
+            G[:, nr + na : 2 * nr + na] = g_r[:, :, 1]
+        # angular block: each row's neighbours sorted by distance, the first kw hold every one
+        # inside rc_a; cosines of all pairs from U U^T
+        rs, order = torch.sort(r.view(nc, width), dim=1)
+        kw = max(int((rs <= self.rc_a).sum(dim=1).max()), 1)
+        near = order[:, :kw]
+        ra = rs[:, :kw]
+        U = torch.gather(unit.view(nc, width, 3), 1, near.unsqueeze(2).expand(nc, kw, 3))
+        fa, dfa = cutoff_and_slope(ra, self.rc_a)
+        wa = torch.gather(wp, 1, near)
+        if self.multi:
+            fgt = torch.stack([fa, fa * wa], dim=1)  # (C, nw, K)
+        else:
+            fgt = fa.unsqueeze(1)
+        outer = fgt.unsqueeze(3) * fgt.unsqueeze(2)  # (C, nw, K, K): f_a f_b and g_a g_b
+        cosines = torch.bmm(U, U.transpose(1, 2))
+        xa = self.sc * cosines - 1.0 if self.legacy else cosines
+        Ta = chebyshev_table(xa.view(nc, kw * kw), na - 1).permute(1, 0, 2)  # (C, na, K*K)
         if na > 0:
-            ca = dedg[c_a, nr : nr + na]
+            full = torch.bmm(Ta, outer.view(nc, nw, kw * kw).transpose(1, 2))
+            diag = (fgt * fgt).sum(dim=2)  # (C, nw)
+            g_a = (0.5 * (full - self.t_one[None, :, None] * diag[:, None, :])) * self.s_a[None, :, None]
+            G[:, nr : nr + na] = g_a[:, :, 0]
             if self.multi:
-                ca = ca + w12[:, None] * dedg[c_a, 2 * nr + na :]
-            S = (ca * Ta).sum(dim=1)
-            Sp = (ca * dTa).sum(dim=1) * sc
-            r1, r2 = r[e1], r[e2]
-            g1 = (S * df1 * f2)[:, None] * u1 + (ff * Sp / r1)[:, None] * (u2 - cos[:, None] * u1)
-            g2 = (S * f1 * df2)[:, None] * u2 + (ff * Sp / r2)[:, None] * (u1 - cos[:, None] * u2)
-            grad.index_add_(0, e1, g1)
-            grad.index_add_(0, e2, g2)
-        return energy, grad
+                G[:, 2 * nr + na :] = g_a[:, :, 1]
+        # the networks
+        energy = torch.empty(nc, dtype=dtype)
+        dedg = torch.empty(nc, self.nsf, dtype=dtype)
+        for k, net in enumerate(self.networks):
+            rows = torch.nonzero(centre_species == self.members[k]).squeeze(1)
+            if rows.numel() > 0:
+                e, d = net(G[rows])
+                energy[rows] = e
+                dedg[rows] = d
+        # back to the edges, radial: dE/dr = f' sum (a + w b) T + f sum D(a + w b) T
+        a_r = dedg[:, :nr]
+        if self.multi:
+            b_r = dedg[:, nr + na : 2 * nr + na]
+            q = torch.bmm(torch.stack([a_r * self.s_r, b_r * self.s_r, a_r @ self.d_r, b_r @ self.d_r], dim=1), T)
+            dedr = df * (q[:, 0] + wp * q[:, 1]) + f * (q[:, 2] + wp * q[:, 3])
+        else:
+            q = torch.bmm(torch.stack([a_r * self.s_r, a_r @ self.d_r], dim=1), T)
+            dedr = df * q[:, 0] + f * q[:, 1]
+        grad = (dedr.view(nc * width, 1) * unit).view(nc, width, 3)
+        if na > 0:
+            # angular: dE/df_a = sum_b f_b P_ab - f_a p(1) (and the same for g = f w);
+            # dE/du_a = sum_b H_ab u_b with H = F P' (+ F_w P'_w)
+            alpha = dedg[:, nr : nr + na]
+            if self.multi:
+                beta = dedg[:, 2 * nr + na :]
+                coef = torch.stack([alpha * self.s_a, beta * self.s_a, alpha @ self.d_a, beta @ self.d_a], dim=1)
+            else:
+                coef = torch.stack([alpha * self.s_a, alpha @ self.d_a], dim=1)
+            p = torch.bmm(coef, Ta).view(nc, 2 * nw, kw, kw)
+            p_one = coef[:, :nw] @ self.t_one  # (C, nw)
+            pf = torch.bmm(p[:, :nw].reshape(nc * nw, kw, kw), fgt.reshape(nc * nw, kw, 1)).view(nc, nw, kw)
+            if self.multi:
+                h = torch.addcmul(outer[:, 0] * p[:, 2], outer[:, 1], p[:, 3])
+                dedf = pf[:, 0] - fa * p_one[:, 0:1] + wa * (pf[:, 1] - fa * wa * p_one[:, 1:2])
+            else:
+                h = outer[:, 0] * p[:, 1]
+                dedf = pf[:, 0] - fa * p_one[:, 0:1]
+            dedu = torch.bmm(h, U)
+            # along u: dE/dr; across u: the tangential part of dE/du over r
+            along = dedf * dfa - (dedu * U) @ self.ones3 / ra
+            g_ang = along.unsqueeze(2) * U + dedu / ra.unsqueeze(2)
+            grad.scatter_add_(1, near.unsqueeze(2).expand(nc, kw, 3), g_ang)
+        return energy, grad.view(nc * width, 3)[slot]
 
 
 def explicit_supported(model: AenetModel) -> bool:
@@ -189,7 +284,27 @@ class ExplicitGradientModel(torch.nn.Module):
         self.species = list(model.species)
         self.cutoff = float(model.cutoff)
         self.reference = model
-        self.parts = torch.nn.ModuleList([ExplicitSpecies(m) for m in model.species_models])
+        keys: List[tuple] = []
+        members: List[List[int]] = []
+        for t, m in enumerate(model.species_models):
+            key = setup_key(m.descriptor)
+            if key not in keys:
+                keys.append(key)
+                members.append([])
+            members[keys.index(key)].append(t)
+        models = model.species_models
+        self.groups = torch.nn.ModuleList([ExplicitGroup(models[group[0]].descriptor, group, [ExplicitNetwork(models[t]) for t in group]) for group in members])
+        group_of = [0] * len(models)
+        for g, group in enumerate(members):
+            for t in group:
+                group_of[t] = g
+        self.chunk_elements = CHUNK_ELEMENTS
+        self.register_buffer("group_of_species", torch.tensor(group_of, dtype=torch.int64))
+        # an atom without neighbours has G = 0: its energy is a constant of its species (hosts
+        # pass ghost atoms too; they never enter the descriptor passes)
+        with torch.no_grad():
+            alone = [float(ExplicitNetwork(m)(torch.zeros(1, m.descriptor.size, dtype=torch.float64))[0][0]) for m in models]
+        self.register_buffer("energy_alone", torch.tensor(alone, dtype=torch.float64))
 
     def forward(self, species: torch.Tensor, edge_index: torch.Tensor, edge_vec: torch.Tensor) -> torch.Tensor:
         return self.reference(species, edge_index, edge_vec)
@@ -197,17 +312,52 @@ class ExplicitGradientModel(torch.nn.Module):
     @torch.jit.export
     def energies_and_gradient(self, species: torch.Tensor, edge_index: torch.Tensor, edge_vec: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """Atomic energies (N,) and dE_total/d edge_vec (E, 3); edges grouped by centre."""
-        n = species.shape[0]
-        energies = torch.zeros(n, dtype=edge_vec.dtype)
-        grad = torch.zeros_like(edge_vec)
-        centre_species = species[edge_index[0]]
-        for t, part in enumerate(self.parts):
-            centres = torch.nonzero(species == t).squeeze(1)
-            if centres.numel() > 0:
-                local = torch.full([n], -1, dtype=torch.int64)
-                local[centres] = torch.arange(centres.numel())
-                edges = torch.nonzero(centre_species == t).squeeze(1)
-                e, g = part.energy_and_gradient(local[edge_index[0][edges]], species[edge_index[1][edges]], edge_vec[edges], centres.numel())
-                energies[centres] = e
-                grad[edges] = g
+        energies = self.energy_alone[species]
+        grad = torch.empty_like(edge_vec)
+        centre = edge_index[0]
+        if centre.shape[0] == 0:
+            return energies, grad
+        centres, inverse, counts = torch.unique_consecutive(centre, return_inverse=True, return_counts=True)
+        if centres.shape[0] > 1 and not bool((centres[1:] > centres[:-1]).all()):
+            raise ValueError("energies_and_gradient: edges must be grouped by centre in increasing centre order")
+        nbr_species = species[edge_index[1]]
+        single = len(self.groups) == 1
+        group_of_centre = self.group_of_species[species[centres]]
+        for g, group in enumerate(self.groups):
+            if single:
+                atoms = centres
+                local = inverse
+                n_edges = counts
+                edges = torch.zeros(0, dtype=torch.int64)
+            else:
+                mine = torch.nonzero(group_of_centre == g).squeeze(1)
+                atoms = centres[mine]
+                n_edges = counts[mine]
+                edges = torch.nonzero(group_of_centre[inverse] == g).squeeze(1)
+                local_of = torch.full([centres.shape[0]], -1, dtype=torch.int64)
+                local_of[mine] = torch.arange(mine.shape[0], dtype=torch.int64)
+                local = local_of[inverse[edges]]
+            na = atoms.shape[0]
+            if na > 0:
+                per_chunk = max(1, self.chunk_elements // (int(n_edges.max()) * group.nr))
+                nchunks = (na + per_chunk - 1) // per_chunk
+                per_chunk = (na + nchunks - 1) // nchunks  # equal chunks
+                bounds = torch.cumsum(n_edges, 0)
+                start = 0
+                first = 0
+                while start < na:
+                    stop = min(start + per_chunk, na)
+                    last = int(bounds[stop - 1])
+                    mine_atoms = atoms[start:stop]
+                    if single:  # a group's edges are one range: slices, no gathers
+                        part = local[first:last] - start
+                        e, gr = group.evaluate(species[mine_atoms], n_edges[start:stop], part, nbr_species[first:last], edge_vec[first:last])
+                        grad[first:last] = gr
+                    else:
+                        ce = edges[first:last]
+                        e, gr = group.evaluate(species[mine_atoms], n_edges[start:stop], local[first:last] - start, nbr_species[ce], edge_vec[ce])
+                        grad[ce] = gr
+                    energies[mine_atoms] = e
+                    start = stop
+                    first = last
         return energies, grad
