@@ -201,12 +201,17 @@ class ExplicitGroup(torch.nn.Module):
         G[:, :nr] = g_r[:, :, 0]
         if self.multi:
             G[:, nr + na : 2 * nr + na] = g_r[:, :, 1]
-        # angular block: each row's neighbours sorted by distance, the first kw hold every one
-        # inside rc_a; cosines of all pairs from U U^T
-        rs, order = torch.sort(r.view(nc, width), dim=1)
-        kw = max(int((rs <= self.rc_a).sum(dim=1).max()), 1)
-        near = order[:, :kw]
-        ra = rs[:, :kw]
+        # angular block: the neighbours inside rc_a packed to the front of a (C, kw) table of
+        # row positions (-1: none; its cut-off is zero); cosines of all pairs from U U^T
+        r2 = r.view(nc, width)
+        inside = r2 <= self.rc_a
+        kw = max(int(inside.sum(dim=1).max()), 1)
+        target = torch.where(inside, torch.cumsum(inside, dim=1) - 1, kw)
+        packed = torch.full([nc, kw + 1], -1, dtype=torch.int64)
+        packed.scatter_(1, target, torch.arange(width, dtype=torch.int64).expand(nc, width))
+        valid = packed[:, :kw] >= 0
+        near = torch.clamp(packed[:, :kw], min=0)
+        ra = torch.where(valid, torch.gather(r2, 1, near), self.far)
         U = torch.gather(unit.view(nc, width, 3), 1, near.unsqueeze(2).expand(nc, kw, 3))
         fa, dfa = cutoff_and_slope(ra, self.rc_a)
         wa = torch.gather(wp, 1, near)
