@@ -127,6 +127,43 @@ def test_exported_twin_matches_nnascii(tmp_path):
     assert abs(row_n["Press"] - row_t["Press"]) <= 1e-9 * abs(row_n["Press"])
 
 
+def test_exported_format2_fix_numdiff_and_two_ranks(tmp_path):
+    """The exporter's format-2 model (explicit gradients) in LAMMPS: forces agree with
+    LAMMPS's own central differences (fix numdiff) and -np 2 gives the -np 1 numbers."""
+    from export.commands import export_torchscript
+    from trainer.torchscript import load_torchscript
+
+    model = tmp_path / "tio2.pt"
+    export_torchscript([str(p) for p in POTENTIAL], model)
+    assert load_torchscript(model)[1]["format_version"] == 2
+    atoms = ase.io.read(structure(2)).repeat((1, 2, 1))
+    nd = tmp_path / "numdiff"
+    nd.mkdir()
+    write_data(atoms, nd / "data.lmp")
+    script = lammps_header("data.lmp", f"{model} Ti O") + (
+        "fix nd all numdiff 1 1e-4\nthermo 1\ndump d all custom 1 f.dump id fx fy fz f_nd[1] f_nd[2] f_nd[3]\ndump_modify d sort id format float %.17g\nrun 0\n"
+    )
+    run_lammps(script, nd)
+    d = read_dump(nd / "f.dump")
+    assert np.abs(d["fx"]).max() > 1e-2
+    assert max(np.abs(d[f"f{c}"] - d[f"f_nd[{k}]"]).max() for k, c in enumerate("xyz", 1)) <= 1e-6
+    rows = {}
+    for np_ in (1, 2):
+        work = tmp_path / f"np{np_}"
+        work.mkdir()
+        write_data(atoms, work / "data.lmp")
+        script = lammps_header("data.lmp", f"{model} Ti O") + (
+            "thermo_style custom step pe press\nthermo_modify format float %.17g\n"
+            "dump d all custom 1 f.dump id fx fy fz\ndump_modify d sort id format float %.17g\nrun 0\n"
+        )
+        _, out = run_lammps(script, work, np_=np_)
+        f = read_dump(work / "f.dump")
+        rows[np_] = (thermo_table(out)[-1], np.column_stack([f["fx"], f["fy"], f["fz"]]))
+    assert abs(rows[1][0]["PotEng"] - rows[2][0]["PotEng"]) <= 1e-10 * abs(rows[1][0]["PotEng"])
+    assert abs(rows[1][0]["Press"] - rows[2][0]["Press"]) <= 1e-8 * max(1.0, abs(rows[1][0]["Press"]))
+    np.testing.assert_allclose(rows[2][1], rows[1][1], rtol=0, atol=1e-10)
+
+
 def test_error_model_without_metadata(tmp_path):
     write_data(ase.io.read(structure(1)), tmp_path / "data.lmp")
     save_model(tmp_path / "bare.pt", meta={})
