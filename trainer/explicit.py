@@ -178,12 +178,12 @@ class ExplicitGroup(torch.nn.Module):
         # cut-offs, where every cut-off function and its slope vanish
         width = int(counts.max())
         starts = torch.cumsum(counts, 0) - counts
-        slot = torch.arange(vec.shape[0], dtype=torch.int64) + (local * width - starts[local])
+        slot = torch.arange(vec.shape[0], dtype=torch.int64) + (local * width - starts.index_select(0, local))
         v = torch.zeros(nc * width, 3, dtype=dtype)
         v[:, 0] = self.far
-        v[slot] = vec
+        v.index_copy_(0, slot, vec)  # (index_copy_/index_select: faster than [] indexing)
         wp = torch.zeros(nc * width, dtype=dtype)
-        wp[slot] = self.weight_of_species[nbr_species]
+        wp.index_copy_(0, slot, self.weight_of_species.index_select(0, nbr_species))
         r = torch.sqrt((v * v) @ self.ones3)
         unit = v / r[:, None]
         f, df = cutoff_and_slope(r, self.rc_r)
@@ -236,9 +236,9 @@ class ExplicitGroup(torch.nn.Module):
         for k, net in enumerate(self.networks):
             rows = torch.nonzero(centre_species == self.members[k]).squeeze(1)
             if rows.numel() > 0:
-                e, d = net(G[rows])
-                energy[rows] = e
-                dedg[rows] = d
+                e, d = net(G.index_select(0, rows))
+                energy.index_copy_(0, rows, e)
+                dedg.index_copy_(0, rows, d)
         # back to the edges, radial: dE/dr = f' sum (a + w b) T + f sum D(a + w b) T
         a_r = dedg[:, :nr]
         if self.multi:
@@ -260,19 +260,20 @@ class ExplicitGroup(torch.nn.Module):
                 coef = torch.stack([alpha * self.s_a, alpha @ self.d_a], dim=1)
             p = torch.bmm(coef, Ta).view(nc, 2 * nw, kw, kw)
             p_one = coef[:, :nw] @ self.t_one  # (C, nw)
-            pf = torch.bmm(p[:, :nw].reshape(nc * nw, kw, kw), fgt.reshape(nc * nw, kw, 1)).view(nc, nw, kw)
+            # sum_b P_j[a, b] f_j[b] for j < nw: one product over all blocks of p (no copy), keep j = j'
+            pf = torch.bmm(p.view(nc, 2 * nw * kw, kw), fgt.transpose(1, 2))
             if self.multi:
                 h = torch.addcmul(outer[:, 0] * p[:, 2], outer[:, 1], p[:, 3])
-                dedf = pf[:, 0] - fa * p_one[:, 0:1] + wa * (pf[:, 1] - fa * wa * p_one[:, 1:2])
+                dedf = pf[:, :kw, 0] - fa * p_one[:, 0:1] + wa * (pf[:, kw : 2 * kw, 1] - fa * wa * p_one[:, 1:2])
             else:
                 h = outer[:, 0] * p[:, 1]
-                dedf = pf[:, 0] - fa * p_one[:, 0:1]
+                dedf = pf[:, :kw, 0] - fa * p_one[:, 0:1]
             dedu = torch.bmm(h, U)
             # along u: dE/dr; across u: the tangential part of dE/du over r
             along = dedf * dfa - (dedu * U) @ self.ones3 / ra
             g_ang = along.unsqueeze(2) * U + dedu / ra.unsqueeze(2)
             grad.scatter_add_(1, near.unsqueeze(2).expand(nc, kw, 3), g_ang)
-        return energy, grad.view(nc * width, 3)[slot]
+        return energy, grad.view(nc * width, 3).index_select(0, slot)
 
 
 def explicit_supported(model: AenetModel) -> bool:
@@ -317,7 +318,7 @@ class ExplicitGradientModel(torch.nn.Module):
     @torch.jit.export
     def energies_and_gradient(self, species: torch.Tensor, edge_index: torch.Tensor, edge_vec: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """Atomic energies (N,) and dE_total/d edge_vec (E, 3); edges grouped by centre."""
-        energies = self.energy_alone[species]
+        energies = self.energy_alone.index_select(0, species)
         grad = torch.empty_like(edge_vec)
         centre = edge_index[0]
         if centre.shape[0] == 0:
@@ -325,9 +326,9 @@ class ExplicitGradientModel(torch.nn.Module):
         centres, inverse, counts = torch.unique_consecutive(centre, return_inverse=True, return_counts=True)
         if centres.shape[0] > 1 and not bool((centres[1:] > centres[:-1]).all()):
             raise ValueError("energies_and_gradient: edges must be grouped by centre in increasing centre order")
-        nbr_species = species[edge_index[1]]
+        nbr_species = species.index_select(0, edge_index[1])
         single = len(self.groups) == 1
-        group_of_centre = self.group_of_species[species[centres]]
+        group_of_centre = self.group_of_species.index_select(0, species.index_select(0, centres))
         for g, group in enumerate(self.groups):
             if single:
                 atoms = centres
@@ -356,13 +357,15 @@ class ExplicitGradientModel(torch.nn.Module):
                     mine_atoms = atoms[start:stop]
                     if single:  # a group's edges are one range: slices, no gathers
                         part = local[first:last] - start
-                        e, gr = group.evaluate(species[mine_atoms], n_edges[start:stop], part, nbr_species[first:last], edge_vec[first:last])
+                        e, gr = group.evaluate(species.index_select(0, mine_atoms), n_edges[start:stop], part, nbr_species[first:last], edge_vec[first:last])
                         grad[first:last] = gr
                     else:
                         ce = edges[first:last]
-                        e, gr = group.evaluate(species[mine_atoms], n_edges[start:stop], local[first:last] - start, nbr_species[ce], edge_vec[ce])
-                        grad[ce] = gr
-                    energies[mine_atoms] = e
+                        e, gr = group.evaluate(
+                            species.index_select(0, mine_atoms), n_edges[start:stop], local[first:last] - start, nbr_species[ce], edge_vec.index_select(0, ce)
+                        )
+                        grad.index_copy_(0, ce, gr)
+                    energies.index_copy_(0, mine_atoms, e)
                     start = stop
                     first = last
         return energies, grad
