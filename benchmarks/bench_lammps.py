@@ -14,6 +14,21 @@ MD: NVE, 0.5 fs, 300 K start, neighbour skin 1 Å checked every step; each measu
 repeated R times: min and median are reported. The `mpirun -np 2` speed-up is
 t(np=1) / t(np=2) at the largest N >= 10,000.
 
+Results of 2026-12-02 (format 2 rewritten as batched matrix products, code of commit f8d2b42 with 2^19-entry chunks;
+benchmarks/results/2026-12-02-lammps.json; CHGNet job paused), µs/atom/step, min / median of 3:
+
+    atoms  threads  native          torch           torch/native
+    224    1        13.92 / 13.95   37.39 / 39.16   2.69 / 2.81
+    224    2         9.34 / 10.48   41.61 / 44.43   4.45 / 4.24
+    10080  1        11.73 / 11.74   36.33 / 37.66   3.10 / 3.21
+    10080  2        12.11 / 14.23   30.09 / 36.13   2.48 / 2.54
+    10080  np=2      7.46 / 7.69    22.76 / 22.94   (speed-up vs np=1: 1.57x / 1.60x)
+    C API (Tinker hook path), 224 atoms, ms per call: native 6.74 / 7.57, torch 13.49 / 13.75
+
+The VM's speed drifts by tens of per cent within minutes: native's own 224-atom time was 13.9
+in the first block and 9.3 in the second, so the ratios of this table scatter by about ±0.5
+(other runs of the same code the same day: 3.10 / 3.13 at 224 and 3.84 / 3.79 at 10,080).
+
 Results of 2026-12-01 (TorchScript format 2, explicit gradients; backends interleaved per
 size in one run; benchmarks/results/2026-12-01-lammps.json), µs/atom/step, min / median of 3:
 
@@ -225,6 +240,40 @@ def run_once(work: Path, pair_coeff: str, n: int, steps: int, np_: int, threads:
     return float(t) * 1e6 / (steps * n)
 
 
+def hook_times(coeffs: dict, backends, atoms, calls: int, repeats: int) -> list:
+    """ms per energy + gradient call through the C API's own periodic neighbour search
+    (taylorann_compute_periodic: what the Tinker hook calls), 1 thread, per backend."""
+    import time
+
+    from trainer.native import NativeHandle
+    from trainer.structures import Structure
+
+    structure = Structure.from_ase(atoms)
+    rows = []
+    for backend in backends:
+        handle = NativeHandle.from_files(coeffs[backend].split()[: -len(SPECIES)])
+        for _ in range(3):
+            handle.compute(structure)
+        times = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            for _ in range(calls):
+                handle.compute(structure)
+            times.append((time.perf_counter() - t) * 1e3 / calls)
+        rows.append(
+            {
+                "host": "c-api (Tinker hook path)",
+                "backend": backend,
+                "atoms": len(atoms),
+                "calls": calls,
+                "min_ms": min(times),
+                "median_ms": statistics.median(times),
+            }
+        )
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=3)
@@ -236,6 +285,7 @@ def main() -> None:
     )
     ap.add_argument("--sizes", nargs="+", type=int, default=sorted(REPLICATE))
     ap.add_argument("--np2", action=argparse.BooleanOptionalAction, default=True)
+    ap.add_argument("--hook", action=argparse.BooleanOptionalAction, default=True, help="also time the C API call of the Tinker hook (224 atoms)")
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument(
@@ -323,6 +373,18 @@ def main() -> None:
             }
             results.append(row)
             print(json.dumps(row), flush=True)
+    if args.hook:
+        rows = hook_times(coeffs, [b for b in args.backends if b in ("native", "torch")], atoms, 50, args.repeats)
+        results += rows
+        if len(rows) == 2:
+            ratio = {
+                "ratio": "torch/native",
+                "host": "c-api (Tinker hook path)",
+                "min": rows[1]["min_ms"] / rows[0]["min_ms"],
+                "median": rows[1]["median_ms"] / rows[0]["median_ms"],
+            }
+            results.append(ratio)
+            print(json.dumps(ratio), flush=True)
     if args.out:
         args.out.write_text(json.dumps(results, indent=1) + "\n")
 

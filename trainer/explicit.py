@@ -27,7 +27,7 @@ from .chebyshev import ChebyshevDescriptor
 from .model import AenetModel, SpeciesModel
 
 PI = 3.14159265358979  # ænet's literal, as trainer.chebyshev
-CHUNK_ELEMENTS = 1 << 20  # padded radial table entries (centres x neighbours x orders) per chunk
+CHUNK_ELEMENTS = 1 << 19  # padded radial table entries (centres x neighbours x orders) per chunk
 
 
 def activation_and_slope(z: torch.Tensor, code: int) -> Tuple[torch.Tensor, torch.Tensor]:
