@@ -7,6 +7,12 @@ seconds per epoch, min and median over the epochs after the first 3, and the spe
 t(1 process) / t(2 processes) of the medians. Run on a quiet machine:
 
     python benchmarks/bench_distributed.py --epochs 30 --out bench_distributed.json
+
+``--data md`` times the MD-potential set-up instead: every committed segment of
+examples/lmnto/data/md_set (the set that grows towards the paper's ~4,000 frames) but the
+last for training, the last for testing, and the paper's 48-20-20-1 networks; ``--data all``
+adds the 1,522 frames of the accuracy study's two 400 K runs to the training set (every
+56-atom LMNTO frame the project has).
 """
 
 from __future__ import annotations
@@ -34,17 +40,26 @@ def splits(folder: Path) -> dict:
     return module.write_splits(folder)
 
 
-def config(folder: Path, name: str, mode: str, paths: dict, epochs: int) -> Path:
+def md_set_paths(with_accuracy_runs: bool = False) -> dict:
+    data = ROOT / "examples" / "lmnto" / "data"
+    segments = sorted((data / "md_set").glob("seg_*.extxyz.gz"))
+    if len(segments) < 2:
+        raise SystemExit("--data md needs at least two committed segments of examples/lmnto/data/md_set")
+    extra = sorted(data.glob("lmnto56_400K_run*.extxyz.gz")) if with_accuracy_runs else []
+    return {"train": extra + segments[:-1], "test": segments[-1:]}
+
+
+def config(folder: Path, name: str, mode: str, paths: dict, epochs: int, hidden: list) -> Path:
     raw = {
         "output": str(folder / name),
         "seed": 1,
         "data": {
-            "train": [str(paths["train"])],
-            "test": [str(paths["test"])],
+            "train": [str(p) for p in paths["train"]],
+            "test": [str(p) for p in paths["test"]],
             "reference_energies": {"Li": -0.3, "Mo": -4.6, "Ni": -1.9, "Ti": -2.6, "O": -1.5},
         },
         "descriptor": {"radial_cutoff": 6.5, "radial_order": 20, "angular_cutoff": 3.5, "angular_order": 2},
-        "network": {"hidden": [10, 10]},
+        "network": {"hidden": hidden},
         "training": {"mode": mode, "epochs": epochs, "checkpoint_every": epochs, "force_metrics_every": epochs},
         "taylor": {"strategy": "random", "delta": 0.015, "multiple": 20},
     }
@@ -73,13 +88,21 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--modes", nargs="+", default=["energy", "taylor"])
     parser.add_argument("--out", default="bench_distributed.json")
+    parser.add_argument(
+        "--data", choices=["accuracy", "md", "all"], default="accuracy", help="the 720/80 accuracy split (48-10-10-1) or the MD set (48-20-20-1)"
+    )
     args = parser.parse_args()
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        paths = splits(folder / "splits")
+        if args.data in ("md", "all"):
+            paths, hidden = md_set_paths(args.data == "all"), [20, 20]
+        else:
+            split = splits(folder / "splits")
+            paths, hidden = {"train": [split["train"]], "test": [split["test"]]}, [10, 10]
+        results["data"] = {"set": args.data, "train": [Path(p).name for p in paths["train"]], "test": [Path(p).name for p in paths["test"]], "hidden": hidden}
         for mode in args.modes:
-            rows = [run(config(folder, f"{mode}_{r}", mode, paths, args.epochs), r) for r in (1, 2)]
+            rows = [run(config(folder, f"{mode}_{r}", mode, paths, args.epochs, hidden), r) for r in (1, 2)]
             results[mode] = {
                 "one": rows[0],
                 "two": rows[1],
