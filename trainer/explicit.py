@@ -23,10 +23,9 @@ from typing import List, Tuple
 import numpy as np
 import torch
 
-from .chebyshev import ChebyshevDescriptor
+from .chebyshev import PI, ChebyshevDescriptor
 from .model import AenetModel, SpeciesModel
 
-PI = 3.14159265358979  # ænet's literal, as trainer.chebyshev
 CHUNK_ELEMENTS = 1 << 19  # padded radial table entries (centres x neighbours x orders) per chunk
 
 
@@ -53,7 +52,7 @@ def activation_and_slope(z: torch.Tensor, code: int) -> Tuple[torch.Tensor, torc
 
 def cutoff_and_slope(r: torch.Tensor, rc: float) -> Tuple[torch.Tensor, torch.Tensor]:
     """ænet's cosine cut-off and its slope; zero beyond rc."""
-    pi = 3.14159265358979  # ænet's literal (PI)
+    pi = 3.14159265358979  # trainer.chebyshev.PI (TorchScript cannot read module constants)
     inside = r < rc
     a = pi / rc
     fc = torch.where(inside, 0.5 * (torch.cos(a * r) + 1.0), torch.zeros_like(r))
@@ -165,12 +164,10 @@ class ExplicitGroup(torch.nn.Module):
         self.far = 10.0 * max(self.rc_r, self.rc_a) + 1.0
         self.nsf = (self.nr + self.na) * (2 if self.multi else 1)
 
-    def evaluate(
-        self, centre_species: torch.Tensor, counts: torch.Tensor, local: torch.Tensor, nbr_species: torch.Tensor, vec: torch.Tensor
-    ) -> Tuple[torch.Tensor, torch.Tensor]:
+    def evaluate(self, centre_species: torch.Tensor, counts: torch.Tensor, nbr_species: torch.Tensor, vec: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """One chunk: ``centre_species`` (C,) model species of its centres, ``counts`` (C,) their
-        edge counts (>= 1), ``local`` (E,) sorted centre index in 0..C-1 of each edge, ``vec``
-        (E, 3): energies (C,), dE/dvec (E, 3)."""
+        edge counts (>= 1; the edges come grouped by centre), ``vec`` (E, 3): energies (C,),
+        dE/dvec (E, 3)."""
         nc = centre_species.shape[0]
         nr, na = self.nr, self.na
         dtype = vec.dtype
@@ -178,6 +175,7 @@ class ExplicitGroup(torch.nn.Module):
         # cut-offs, where every cut-off function and its slope vanish
         width = int(counts.max())
         starts = torch.cumsum(counts, 0) - counts
+        local = torch.repeat_interleave(torch.arange(nc, dtype=torch.int64), counts)
         slot = torch.arange(vec.shape[0], dtype=torch.int64) + (local * width - starts.index_select(0, local))
         v = torch.zeros(nc * width, 3, dtype=dtype)
         v[:, 0] = self.far
@@ -309,7 +307,7 @@ class ExplicitGradientModel(torch.nn.Module):
         # an atom without neighbours has G = 0: its energy is a constant of its species (hosts
         # pass ghost atoms too; they never enter the descriptor passes)
         with torch.no_grad():
-            alone = [float(ExplicitNetwork(m)(torch.zeros(1, m.descriptor.size, dtype=torch.float64))[0][0]) for m in models]
+            alone = [float(m.atomic_energy(torch.zeros(1, m.descriptor.size, dtype=torch.float64)).reshape(-1)[0]) for m in models]
         self.register_buffer("energy_alone", torch.tensor(alone, dtype=torch.float64))
 
     def forward(self, species: torch.Tensor, edge_index: torch.Tensor, edge_vec: torch.Tensor) -> torch.Tensor:
@@ -323,7 +321,7 @@ class ExplicitGradientModel(torch.nn.Module):
         centre = edge_index[0]
         if centre.shape[0] == 0:
             return energies, grad
-        centres, inverse, counts = torch.unique_consecutive(centre, return_inverse=True, return_counts=True)
+        centres, inverse, counts = torch.unique_consecutive(centre, return_inverse=True, return_counts=True)  # edges per centre
         if centres.shape[0] > 1 and not bool((centres[1:] > centres[:-1]).all()):
             raise ValueError("energies_and_gradient: edges must be grouped by centre in increasing centre order")
         nbr_species = species.index_select(0, edge_index[1])
@@ -332,7 +330,6 @@ class ExplicitGradientModel(torch.nn.Module):
         for g, group in enumerate(self.groups):
             if single:
                 atoms = centres
-                local = inverse
                 n_edges = counts
                 edges = torch.zeros(0, dtype=torch.int64)
             else:
@@ -340,9 +337,6 @@ class ExplicitGradientModel(torch.nn.Module):
                 atoms = centres[mine]
                 n_edges = counts[mine]
                 edges = torch.nonzero(group_of_centre[inverse] == g).squeeze(1)
-                local_of = torch.full([centres.shape[0]], -1, dtype=torch.int64)
-                local_of[mine] = torch.arange(mine.shape[0], dtype=torch.int64)
-                local = local_of[inverse[edges]]
             na = atoms.shape[0]
             if na > 0:
                 per_chunk = max(1, self.chunk_elements // (int(n_edges.max()) * group.nr))
@@ -356,14 +350,11 @@ class ExplicitGradientModel(torch.nn.Module):
                     last = int(bounds[stop - 1])
                     mine_atoms = atoms[start:stop]
                     if single:  # a group's edges are one range: slices, no gathers
-                        part = local[first:last] - start
-                        e, gr = group.evaluate(species.index_select(0, mine_atoms), n_edges[start:stop], part, nbr_species[first:last], edge_vec[first:last])
+                        e, gr = group.evaluate(species.index_select(0, mine_atoms), n_edges[start:stop], nbr_species[first:last], edge_vec[first:last])
                         grad[first:last] = gr
                     else:
                         ce = edges[first:last]
-                        e, gr = group.evaluate(
-                            species.index_select(0, mine_atoms), n_edges[start:stop], local[first:last] - start, nbr_species[ce], edge_vec.index_select(0, ce)
-                        )
+                        e, gr = group.evaluate(species.index_select(0, mine_atoms), n_edges[start:stop], nbr_species[ce], edge_vec.index_select(0, ce))
                         grad.index_copy_(0, ce, gr)
                     energies.index_copy_(0, mine_atoms, e)
                     start = stop
