@@ -73,7 +73,7 @@ def reference_energy_forces(atoms):
     return e.item(), -g.numpy()
 
 
-def _forces_and_pe(work, pair_coeff, extra=""):
+def _forces_and_pe(work, pair_coeff, extra="", np_=1):
     script = (
         lammps_header("data.lmp", pair_coeff)
         + extra
@@ -82,9 +82,18 @@ def _forces_and_pe(work, pair_coeff, extra=""):
             "dump d all custom 1 f.dump id fx fy fz\ndump_modify d sort id format float %.17g\nrun 0\n"
         )
     )
-    _, out = run_lammps(script, work)
+    _, out = run_lammps(script, work, np_=np_)
     d = read_dump(work / "f.dump")
     return thermo_table(out)[-1], np.column_stack([d["fx"], d["fy"], d["fz"]])
+
+
+def _numdiff(work, pair_coeff):
+    """Forces and LAMMPS's own central differences (fix numdiff, 1e-4 Å) of data.lmp in work."""
+    script = lammps_header("data.lmp", pair_coeff) + (
+        "fix nd all numdiff 1 1e-4\nthermo 1\ndump d all custom 1 f.dump id fx fy fz f_nd[1] f_nd[2] f_nd[3]\ndump_modify d sort id format float %.17g\nrun 0\n"
+    )
+    run_lammps(script, work)
+    return read_dump(work / "f.dump")
 
 
 def test_handmade_model_matches_torch_autograd(tmp_path):
@@ -100,11 +109,7 @@ def test_handmade_model_matches_torch_autograd(tmp_path):
 def test_handmade_model_fix_numdiff(tmp_path):
     write_data(ase.io.read(structure(2)), tmp_path / "data.lmp")
     save_model(tmp_path / "model.pt")
-    script = lammps_header("data.lmp", f"{tmp_path}/model.pt Ti O") + (
-        "fix nd all numdiff 1 1e-4\nthermo 1\ndump d all custom 1 f.dump id fx fy fz f_nd[1] f_nd[2] f_nd[3]\ndump_modify d sort id format float %.17g\nrun 0\n"
-    )
-    run_lammps(script, tmp_path)
-    d = read_dump(tmp_path / "f.dump")
+    d = _numdiff(tmp_path, f"{tmp_path}/model.pt Ti O")
     diff = [np.abs(d[f"f{c}"] - d[f"f_nd[{k}]"]).max() for k, c in enumerate("xyz", 1)]
     assert max(diff) <= 1e-6
 
@@ -140,11 +145,7 @@ def test_exported_format2_fix_numdiff_and_two_ranks(tmp_path):
     nd = tmp_path / "numdiff"
     nd.mkdir()
     write_data(atoms, nd / "data.lmp")
-    script = lammps_header("data.lmp", f"{model} Ti O") + (
-        "fix nd all numdiff 1 1e-4\nthermo 1\ndump d all custom 1 f.dump id fx fy fz f_nd[1] f_nd[2] f_nd[3]\ndump_modify d sort id format float %.17g\nrun 0\n"
-    )
-    run_lammps(script, nd)
-    d = read_dump(nd / "f.dump")
+    d = _numdiff(nd, f"{model} Ti O")
     assert np.abs(d["fx"]).max() > 1e-2
     assert max(np.abs(d[f"f{c}"] - d[f"f_nd[{k}]"]).max() for k, c in enumerate("xyz", 1)) <= 1e-6
     rows = {}
@@ -152,13 +153,7 @@ def test_exported_format2_fix_numdiff_and_two_ranks(tmp_path):
         work = tmp_path / f"np{np_}"
         work.mkdir()
         write_data(atoms, work / "data.lmp")
-        script = lammps_header("data.lmp", f"{model} Ti O") + (
-            "thermo_style custom step pe press\nthermo_modify format float %.17g\n"
-            "dump d all custom 1 f.dump id fx fy fz\ndump_modify d sort id format float %.17g\nrun 0\n"
-        )
-        _, out = run_lammps(script, work, np_=np_)
-        f = read_dump(work / "f.dump")
-        rows[np_] = (thermo_table(out)[-1], np.column_stack([f["fx"], f["fy"], f["fz"]]))
+        rows[np_] = _forces_and_pe(work, f"{model} Ti O", np_=np_)
     assert abs(rows[1][0]["PotEng"] - rows[2][0]["PotEng"]) <= 1e-10 * abs(rows[1][0]["PotEng"])
     assert abs(rows[1][0]["Press"] - rows[2][0]["Press"]) <= 1e-8 * max(1.0, abs(rows[1][0]["Press"]))
     np.testing.assert_allclose(rows[2][1], rows[1][1], rtol=0, atol=1e-10)
