@@ -240,9 +240,10 @@ def run_once(work: Path, pair_coeff: str, n: int, steps: int, np_: int, threads:
     return float(t) * 1e6 / (steps * n)
 
 
-def hook_times(coeffs: dict, backends, atoms, calls: int, repeats: int) -> list:
+def hook_times(potentials: dict, atoms, calls: int, repeats: int) -> list:
     """ms per energy + gradient call through the C API's own periodic neighbour search
-    (taylorann_compute_periodic: what the Tinker hook calls), 1 thread, per backend."""
+    (taylorann_compute_periodic: what the Tinker hook calls), 1 thread; ``potentials`` maps a
+    backend to its files."""
     import time
 
     from trainer.native import NativeHandle
@@ -250,8 +251,8 @@ def hook_times(coeffs: dict, backends, atoms, calls: int, repeats: int) -> list:
 
     structure = Structure.from_ase(atoms)
     rows = []
-    for backend in backends:
-        handle = NativeHandle.from_files(coeffs[backend].split()[: -len(SPECIES)])
+    for backend, paths in potentials.items():
+        handle = NativeHandle.from_files(paths)
         for _ in range(3):
             handle.compute(structure)
         times = []
@@ -309,12 +310,14 @@ def main() -> None:
         write_potential(work / f"{s}.nn.ascii", s, stats[s], rng)
         files.append(str(work / f"{s}.nn.ascii"))
     write_data(atoms, work / "data.lmp")
+    potentials = {"native": files}
     coeffs = {"native": " ".join(files) + " " + " ".join(SPECIES)}
     coeffs["native-ignore"] = coeffs["native"]
     if "torch" in args.backends:
         from export.commands import export_torchscript
 
         export_torchscript(files, work / "lmnto.pt")
+        potentials["torch"] = [str(work / "lmnto.pt")]
         coeffs["torch"] = f"{work / 'lmnto.pt'} " + " ".join(SPECIES)
 
     results = []
@@ -374,7 +377,7 @@ def main() -> None:
             results.append(row)
             print(json.dumps(row), flush=True)
     if args.hook:
-        rows = hook_times(coeffs, [b for b in args.backends if b in ("native", "torch")], atoms, 50, args.repeats)
+        rows = hook_times({b: potentials[b] for b in ("native", "torch") if b in args.backends}, atoms, 50, args.repeats)
         results += rows
         if len(rows) == 2:
             ratio = {
