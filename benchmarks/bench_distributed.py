@@ -89,7 +89,10 @@ def main() -> None:
     parser.add_argument("--modes", nargs="+", default=["energy", "taylor"])
     parser.add_argument("--out", default="bench_distributed.json")
     parser.add_argument(
-        "--data", choices=["accuracy", "md", "all"], default="accuracy", help="the 720/80 accuracy split (48-10-10-1) or the MD set (48-20-20-1)"
+        "--data",
+        choices=["accuracy", "md", "all"],
+        default="accuracy",
+        help="the 720/80 accuracy split (48-10-10-1), the MD set (48-20-20-1), or the MD set plus the accuracy runs (all)",
     )
     args = parser.parse_args()
     results = {}
