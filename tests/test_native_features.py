@@ -5,6 +5,7 @@ a training run on native features against one on torch features."""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
@@ -278,3 +279,46 @@ def test_training_on_native_features_equals_torch_features(tmp_path, monkeypatch
     reference.run()
     for (k, a), b in zip(native.model.state_dict().items(), reference.model.state_dict().values()):
         assert float((a - b).abs().max()) <= 1e-8 * max(1.0, float(b.abs().max())), k
+
+
+def test_energy_loss_chunks_are_views_and_equal_one_pass(models, structures):
+    """The energy loss over chunks of structure-ordered rows (views, the training path) gives
+    the loss and gradient of one pass and of copied chunks; the folded normalization of the
+    first layer equals normalizing the inputs."""
+    from trainer.batch import concat_features, feature_energies
+    from trainer.featurize import featurize, model_handles
+    from trainer.objective import energy_loss_backward
+
+    model = copy.deepcopy(models["aenet_tio2"])
+    structures = [copy.deepcopy(s) for s in structures]
+    for s in structures:
+        s.energy = -1.0 * s.natoms
+    pool = model_handles(model)
+    feats = concat_features([featurize(model, structures, pool), featurize(model, structures[::-1], pool)])
+    assert feats.rows_in_structure_order()
+    part = feats.structures(2, 6)
+    for t, g in enumerate(part.descriptors):
+        assert g.data_ptr() == feats.descriptors[t][int((feats.structure_of_row[t] < 2).sum())].data_ptr()  # a view
+    ref = feature_energies(model, feats.subset(torch.arange(2, 6)))
+    torch.testing.assert_close(feature_energies(model, part), ref, rtol=0, atol=1e-12)
+
+    def loss_and_grad(**kw):
+        model.zero_grad()
+        value = energy_loss_backward(model, feats, **kw)
+        return value, torch.cat([p.grad.flatten() for p in model.parameters()])
+
+    one, g_one = loss_and_grad()
+    chunked, g_chunked = loss_and_grad(chunk=3)
+    shuffled = feats.subset(torch.tensor([5, 0, 3, 7, 1, 6, 2, 4]))
+    assert not shuffled.rows_in_structure_order()
+    model.zero_grad()
+    copied = energy_loss_backward(model, shuffled, chunk=3)
+    g_copied = torch.cat([p.grad.flatten() for p in model.parameters()])
+    assert abs(chunked - one) <= 1e-12 * one and abs(copied - one) <= 1e-12 * one
+    torch.testing.assert_close(g_chunked, g_one, rtol=1e-10, atol=1e-14)
+    torch.testing.assert_close(g_copied, g_one, rtol=1e-10, atol=1e-14)
+
+    m = model.species_models[0]
+    x = feats.descriptors[0]
+    folded = m.network.forward_normalized(x, m.feature_mean, m.feature_scale)
+    torch.testing.assert_close(folded, m.network((x - m.feature_mean) * m.feature_scale), rtol=1e-12, atol=1e-12)

@@ -47,6 +47,22 @@ class Features:
             s.append(remap[st[keep]])
         return Features(d, s, self.natoms[structures], self.energy[structures])
 
+    def rows_in_structure_order(self) -> bool:
+        """Whether every species' rows run in structure order (as featurizing and
+        ``concat_features`` leave them; ``subset`` with unsorted indices does not)."""
+        return all(bool((st[1:] >= st[:-1]).all()) for st in self.structure_of_row)
+
+    def structures(self, start: int, stop: int) -> "Features":
+        """Structures ``start`` .. ``stop`` - 1 as views of these rows, no copy; needs
+        ``rows_in_structure_order()``."""
+        d, s = [], []
+        bounds = torch.tensor([start, stop], dtype=torch.int64)
+        for g, st in zip(self.descriptors, self.structure_of_row):
+            lo, hi = torch.searchsorted(st, bounds).tolist()
+            d.append(g[lo:hi])
+            s.append(st[lo:hi] - start)
+        return Features(d, s, self.natoms[start:stop], self.energy[start:stop])
+
 
 def concat_features(parts: Sequence[Features]) -> Features:
     parts = [p for p in parts if p.nstructures > 0]

@@ -14,7 +14,7 @@ import yaml
 from tqdm import tqdm
 
 from .atomic_io import atomic_write_text
-from .batch import concat_features, feature_energies
+from .batch import Features, concat_features, feature_energies
 from .build import build_model, normalize
 from .checkpoint import CHECKPOINT, apply_extras, load_checkpoint, model_from_state, save_checkpoint, species_extras
 from .convert import write_nnascii
@@ -54,6 +54,7 @@ class Run:
         normalize(self.model, self.train_features, cohesive_per_atom(self.splits.train, c.data.reference_energies), self.world)
         self.test_features = featurize(self.model, self.splits.test, self.pool)
         self.taylor_features = None
+        self._joined: tuple | None = None  # (the Taylor features it was built from, joined features)
         self.n_taylor = 0
         self.n_taylor_local = 0
         if c.training.mode == "taylor" and c.taylor.sampling == "fixed":
@@ -74,6 +75,22 @@ class Run:
         self.best: dict | None = None
         if self.resume:
             self._restore()
+
+    def _energy_data(self) -> Features:
+        """The training rows of an energy or Taylor epoch: reference then Taylor structures.
+        With a fixed Taylor set they are joined once and the reference and Taylor features
+        become views of the joined rows (one copy in memory, none per epoch)."""
+        if self.taylor_features is None:
+            return self.train_features
+        if self._joined is not None and self._joined[0] is self.taylor_features:
+            return self._joined[1]
+        ntrain = self.train_features.nstructures
+        data = concat_features([self.train_features, self.taylor_features])
+        if self.config.taylor.sampling == "fixed":
+            self.train_features = data.structures(0, ntrain)
+            self.taylor_features = data.structures(ntrain, data.nstructures)
+        self._joined = (self.taylor_features, data)
+        return data
 
     def _force_parts(self, structures) -> list:
         """One cached ``ForceData`` if its Jacobians fit ``forces.jacobian_memory_gb``, else
@@ -126,8 +143,7 @@ class Run:
         if mode == "taylor" and c.taylor.sampling == "resample":
             self.taylor_features = self._taylor_features(epoch)
         if mode in ("energy", "taylor"):
-            parts = [self.train_features] + ([self.taylor_features] if self.taylor_features is not None else [])
-            data = concat_features(parts) if len(parts) > 1 else parts[0]
+            data = self._energy_data()
             rng = np.random.default_rng([c.seed, 31, epoch])
             total = len(self.splits.train) + self.n_taylor
             if c.training.optimizer == "lbfgs":

@@ -51,7 +51,7 @@ class SpeciesModel(torch.nn.Module):
             self.feature_scale.copy_(torch.where(std > 1e-10, 1.0 / torch.where(std > 1e-10, std, torch.ones_like(std)), torch.zeros_like(std)))
 
     def network_output(self, descriptors: torch.Tensor) -> torch.Tensor:
-        return self.network((descriptors - self.feature_mean) * self.feature_scale)
+        return self.network.forward_normalized(descriptors, self.feature_mean, self.feature_scale)
 
     def atomic_energy(self, descriptors: torch.Tensor) -> torch.Tensor:
         return self.network_output(descriptors) / self.scale + self.shift + self.reference_energy

@@ -51,6 +51,20 @@ class AtomicNetwork(torch.nn.Module):
             h = activate(layer(h), self.codes[k])
         return h[:, 0]
 
+    def forward_normalized(self, x: torch.Tensor, mean: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+        """``forward((x - mean) * scale)`` with the normalization folded into the first layer,
+        W((x - m) s) + b = (W s) x + (b - (W s) m): no normalized copy of ``x`` (training
+        sets hold millions of rows) and a gradient that flows to W through W s."""
+        h = x
+        for k, layer in enumerate(self.layers):
+            if k == 0:
+                w = layer.weight * scale
+                z = torch.addmm(layer.bias - torch.mv(w, mean), h, w.t())
+            else:
+                z = layer(h)
+            h = activate(z, self.codes[k])
+        return h[:, 0]
+
     def reset(self, generator: torch.Generator) -> None:
         """ænet-like initialisation: uniform in ±sqrt(6/(n_in + n_out)) (Glorot), zero biases."""
         with torch.no_grad():

@@ -25,9 +25,13 @@ def energy_loss_backward(model: AenetModel, features: Features, chunk: int = 409
     n = features.nstructures
     norm = n if total is None else total
     value = 0.0
+    ordered = n <= chunk or features.rows_in_structure_order()
     for start in range(0, n, chunk):
-        idx = torch.arange(start, min(n, start + chunk))
-        part = features if (start == 0 and len(idx) == n) else features.subset(idx)
+        stop = min(n, start + chunk)
+        if start == 0 and stop == n:
+            part = features
+        else:  # views where the rows allow it (the training sets), else a copy
+            part = features.structures(start, stop) if ordered else features.subset(torch.arange(start, stop))
         pred = feature_energies(model, part)
         loss = (((pred - part.energy) / part.natoms * s) ** 2).sum() / norm
         loss.backward()
