@@ -21,7 +21,17 @@ from splits import REFERENCE_ENERGIES, write_splits  # noqa: E402
 
 
 def config_dict(
-    out: Path, name: str, splits: dict, mode: str, epochs: int, seed: int, delta: float, multiple: int, sampling: str, selection: str = "test_energy"
+    out: Path,
+    name: str,
+    splits: dict,
+    mode: str,
+    epochs: int,
+    seed: int,
+    delta: float,
+    multiple: int,
+    sampling: str,
+    selection: str = "test_energy",
+    hidden: tuple[int, ...] = (20, 20),
 ) -> dict:
     return {
         "output": str(out / name),
@@ -33,7 +43,7 @@ def config_dict(
             "reference_energies": REFERENCE_ENERGIES,
         },
         "descriptor": {"type": "chebyshev", "radial_cutoff": 6.5, "radial_order": 20, "angular_cutoff": 3.5, "angular_order": 2},
-        "network": {"hidden": [20, 20], "activation": "tanh"},
+        "network": {"hidden": list(hidden), "activation": "tanh"},
         "training": {
             "mode": mode,
             "optimizer": "lbfgs",
