@@ -19,6 +19,16 @@ namespace {
                                      " Å apart, closer than 0.1 Å: overlapping atoms give no meaningful energy");
 }
 
+// floor and ceil to int without a libm call (the generic build lacks SSE4.1's roundsd)
+inline int int_floor(double v) {
+    const int t = int(v);
+    return t - int(v < double(t));
+}
+inline int int_ceil(double v) {
+    const int t = int(v);
+    return t + int(v > double(t));
+}
+
 }  // namespace
 
 void check_overlaps(const EdgeBatch &b) {
@@ -121,8 +131,9 @@ void PeriodicNeighbours::small_system(int n, const double *x, const double *cell
                 frac[3 * i + k] = x[3 * i] * inv[0][k] + x[3 * i + 1] * inv[1][k] + x[3 * i + 2] * inv[2][k];
     batch.centre.resize(n);
     batch.offset.assign(1, 0);
-    batch.neighbour.clear();
-    batch.vec.clear();
+    // Every candidate image is written and kept only if inside the cut-off (the count
+    // advances by 0 or 1): no branch on the distance, which half the candidates fail.
+    size_t count = 0;
     for (int i = 0; i < n; ++i) {
         batch.centre[i] = i;
         for (int j = 0; j < n; ++j) {
@@ -130,29 +141,47 @@ void PeriodicNeighbours::small_system(int n, const double *x, const double *cell
             for (int k = 0; k < 3; ++k) {
                 if (reach[k] == 0.0) continue;
                 const double f = frac[3 * j + k] - frac[3 * i + k];
-                lo[k] = int(std::ceil(-f - reach[k]));
-                hi[k] = int(std::floor(-f + reach[k]));
+                lo[k] = int_ceil(-f - reach[k]);
+                hi[k] = int_floor(-f + reach[k]);
             }
+            if (hi[0] < lo[0] || hi[1] < lo[1] || hi[2] < lo[2]) continue;
+            const size_t candidates = size_t(hi[0] - lo[0] + 1) * size_t(hi[1] - lo[1] + 1) * size_t(hi[2] - lo[2] + 1);
+            if (batch.neighbour.size() < count + candidates) {
+                const size_t size = std::max(2 * batch.neighbour.size(), count + candidates);
+                batch.neighbour.resize(size);
+                batch.vec.resize(3 * size);
+            }
+            int *nb = batch.neighbour.data();
+            double *vec = batch.vec.data();
             const double d0 = x[3 * j] - x[3 * i], d1 = x[3 * j + 1] - x[3 * i + 1], d2 = x[3 * j + 2] - x[3 * i + 2];
             for (int m0 = lo[0]; m0 <= hi[0]; ++m0)
-                for (int m1 = lo[1]; m1 <= hi[1]; ++m1)
+                for (int m1 = lo[1]; m1 <= hi[1]; ++m1) {
+                    double t0 = 0.0, t1 = 0.0, t2 = 0.0;  // same rounding as d + (m0 a + m1 b + m2 c)
+                    if (cell) {
+                        t0 = m0 * cell[0] + m1 * cell[3];
+                        t1 = m0 * cell[1] + m1 * cell[4];
+                        t2 = m0 * cell[2] + m1 * cell[5];
+                    }
                     for (int m2 = lo[2]; m2 <= hi[2]; ++m2) {
-                        if (i == j && m0 == 0 && m1 == 0 && m2 == 0) continue;
                         double v0 = d0, v1 = d1, v2 = d2;
                         if (cell) {
-                            v0 += m0 * cell[0] + m1 * cell[3] + m2 * cell[6];
-                            v1 += m0 * cell[1] + m1 * cell[4] + m2 * cell[7];
-                            v2 += m0 * cell[2] + m1 * cell[5] + m2 * cell[8];
+                            v0 += t0 + m2 * cell[6];
+                            v1 += t1 + m2 * cell[7];
+                            v2 += t2 + m2 * cell[8];
                         }
-                        if (v0 * v0 + v1 * v1 + v2 * v2 > rc2) continue;
-                        batch.neighbour.push_back(j);
-                        batch.vec.push_back(v0);
-                        batch.vec.push_back(v1);
-                        batch.vec.push_back(v2);
+                        const bool self = (i == j) & (m0 == 0) & (m1 == 0) & (m2 == 0);
+                        nb[count] = j;
+                        vec[3 * count] = v0;
+                        vec[3 * count + 1] = v1;
+                        vec[3 * count + 2] = v2;
+                        count += size_t((v0 * v0 + v1 * v1 + v2 * v2 <= rc2) & !self);
                     }
+                }
         }
-        batch.offset.push_back(int64_t(batch.neighbour.size()));
+        batch.offset.push_back(int64_t(count));
     }
+    batch.neighbour.resize(count);
+    batch.vec.resize(3 * count);
 }
 
 void PeriodicNeighbours::build(int n, const double *x, const double *cell, const bool periodic[3],
