@@ -1,0 +1,126 @@
+"""How far a potential is from CHGNet on frames it never saw (issue #10): the frames of the
+MD set (``data/md_set``: other decorations, 300-1200 K, strained cells) evaluated with the
+potential and its ZBL core, as MD runs them, against their CHGNet labels.
+
+    python examples/lmnto/validate.py                                    # the shipped potential
+    python examples/lmnto/validate.py --potential DIR/{Li,Mo,Ni,Ti,O}.nn.ascii --repulsion none --out v.json
+
+Per segment and over all frames: energy RMSE and MAE (meV/atom), the mean energy offset
+(meV/atom: a constant shift per decoration is invisible to MD but shows here), force MAE
+and RMSE (eV/Å), CHGNet's own mean |F| (the scale the force error is read against),
+and the share of atoms whose descriptor left the training range. Written to ``--out``
+(default ``examples/lmnto/validation.json``); ``--table`` prints its Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+SPECIES = ("Li", "Mo", "Ni", "Ti", "O")
+SHIPPED = [str(HERE / "potential" / f"{e}.nn.ascii") for e in SPECIES]
+REPULSION = HERE / "potential" / "repulsion.json"
+MD_SET = HERE / "data" / "md_set"
+
+
+def errors(frames, calc) -> dict:
+    de, df, fabs, extrapolating, natoms = [], [], [], 0, 0
+    for atoms in frames:
+        ref_e, ref_f = atoms.get_potential_energy(), atoms.get_forces()
+        probe = atoms.copy()
+        probe.calc = calc
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            e, f = probe.get_potential_energy(), probe.get_forces()
+        de.append((e - ref_e) / len(atoms) * 1000.0)
+        df.append((f - ref_f).ravel())
+        fabs.append(np.linalg.norm(ref_f, axis=1))
+        extrapolating += len(calc.results.get("extrapolating_atoms", ()))
+        natoms += len(atoms)
+    de, df = np.array(de), np.concatenate(df)
+    return {
+        "frames": len(frames),
+        "energy_rmse": float(np.sqrt(np.mean(de**2))),
+        "energy_mae": float(np.mean(np.abs(de))),
+        "energy_offset": float(np.mean(de)),
+        "force_mae": float(np.mean(np.abs(df))),
+        "force_rmse": float(np.sqrt(np.mean(df**2))),
+        "reference_mean_abs_force": float(np.mean(np.concatenate(fabs))),
+        "extrapolating_atom_share": extrapolating / max(natoms, 1),
+    }
+
+
+def table(result: dict) -> str:
+    lines = [
+        "| frames | T (K) | strain | decorations | energy RMSE (meV/atom) | mean offset (meV/atom) | force MAE (eV/Å) "
+        "| CHGNet mean abs(F) (eV/Å) | atoms extrapolating |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for key, row in result["conditions"].items():
+        lines.append(
+            f"| {row['frames']} | {row['temperature_K']:g} | {row['strain']:+.0%} | {row['decorations']} | {row['energy_rmse']:.2f} | "
+            f"{row['energy_offset']:+.2f} | {row['force_mae']:.3f} | {row['reference_mean_abs_force']:.3f} | {row['extrapolating_atom_share']:.1%} |"
+        )
+    a = result["all"]
+    lines.append(
+        f"| **{a['frames']}** | all | | | **{a['energy_rmse']:.2f}** | {a['energy_offset']:+.2f} | **{a['force_mae']:.3f}** | "
+        f"{a['reference_mean_abs_force']:.3f} | {a['extrapolating_atom_share']:.1%} |"
+    )
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--potential", nargs="+", default=SHIPPED, help="potential files (default: the shipped .nn.ascii)")
+    parser.add_argument("--repulsion", default=str(REPULSION), help="ZBL core file, or 'none'")
+    parser.add_argument("--data", default=str(MD_SET), help="folder of seg_*.extxyz.gz (CHGNet-labelled)")
+    parser.add_argument("--out", default=str(HERE / "validation.json"))
+    parser.add_argument("--table", action="store_true", help="print the table of --out and stop")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    if args.table:
+        print(table(json.loads(out.read_text())))
+        return
+
+    import ase.io
+
+    sys.path.insert(0, str(HERE.parents[1]))
+    from export.calculator import TaylorannCalculator
+
+    calc = TaylorannCalculator(potential=args.potential, repulsion=None if args.repulsion == "none" else args.repulsion, extrapolation="ignore")
+    provenance = json.loads((Path(args.data) / "provenance.json").read_text())["segments"]
+    segments, groups, everything = {}, defaultdict(list), []
+    for path in sorted(Path(args.data).glob("seg_*.extxyz.gz")):
+        frames = ase.io.read(path, ":")
+        meta = provenance[path.name]
+        conditions_of = {k: meta[k] for k in ("temperature_K", "strain", "decoration_seed")}
+        segments[path.name] = {**errors(frames, calc), **conditions_of}
+        groups[(meta["temperature_K"], meta["strain"])].append((meta["decoration_seed"], frames))
+        everything += frames
+        print(path.name, json.dumps(segments[path.name]), flush=True)
+    conditions = {}
+    for (temperature, strain), parts in sorted(groups.items()):
+        frames = [f for _, fs in parts for f in fs]
+        decorations = len({d for d, _ in parts})
+        conditions[f"{temperature:g}K_{strain:+g}"] = {**errors(frames, calc), "temperature_K": temperature, "strain": strain, "decorations": decorations}
+    result = {
+        "potential": [str(Path(p).resolve().relative_to(HERE.parents[1])) if Path(p).resolve().is_relative_to(HERE.parents[1]) else p for p in args.potential],
+        "repulsion": args.repulsion if args.repulsion == "none" else Path(args.repulsion).name,
+        "reference": "CHGNet 0.4.2 labels of data/md_set (frames no shipped potential was trained on)",
+        "all": errors(everything, calc),
+        "conditions": conditions,
+        "segments": segments,
+    }
+    out.write_text(json.dumps(result, indent=1))
+    print(table(result))
+
+
+if __name__ == "__main__":
+    main()
