@@ -1,0 +1,279 @@
+"""Iterative refinement of LMNTO potentials by committee disagreement (issue #10 item 4),
+the way practitioners grow a "preliminary" potential into a production one (the paper's
+word for its Fig. 10 potentials; n2p2's and DeePMD-kit's active-learning loops).
+
+One round:
+  1. MD: LAMMPS runs the first committee member (Langevin NVT at ``--temperature`` on the
+     224-atom cell, ``--md-ps`` after ``--equilibrate-ps``), a frame every ``--dump-fs``.
+     A run that fails (atoms lost, a blow-up) still gives the frames it dumped.
+  2. Committee: ``python -m trainer committee`` over those frames with every member: the
+     force spread sigma_F per atom. At most ``--select`` frames are labelled: those of
+     largest max sigma_F above ``--threshold``, then those with atoms outside the members'
+     descriptor range (most such atoms first).
+  3. Labelling: CHGNet (``--labeller chgnet``, the project's LMNTO reference) or a
+     taylorann potential (``--labeller potential:DIR``: distillation, and the CI check).
+  4. Retraining: ``--members`` potentials (seeds 1..M) on the base training set plus every
+     frame labelled so far, with the Fig. 10 recipe (48-20-20-1, Taylor δ_max 0.015 Å,
+     a = 20; ``--mode``, ``--hidden``, ``--epochs`` change it).
+The loop stops when no frame's max sigma_F exceeds ``--threshold`` and no atom leaves the
+members' descriptor range (converged), or after ``--rounds``.
+
+    python examples/lmnto/refine.py --out runs/refine --committee A/potential B/potential C/potential \\
+        --train data/md_train.extxyz --test data/md_test.extxyz --rounds 5
+
+Resumable: every step writes its file atomically into ``OUT/round_<r>/`` and is skipped
+when the file exists; ``OUT/refine.json`` holds, per round, the MD frames, the committee's
+max and mean sigma_F, extrapolating atoms, frames selected and labelled, and the retrained
+members' validation numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(HERE))
+
+from nve import SPECIES, START  # noqa: E402
+from splits import REFERENCE_ENERGIES  # noqa: E402
+from train import config_dict  # noqa: E402
+
+
+def atomic_write(path: Path, frames) -> None:
+    import ase.io
+
+    tmp = path.with_name(path.name + ".tmp.extxyz")
+    ase.io.write(tmp, frames, format="extxyz")
+    os.replace(tmp, path)
+
+
+def lammps_md(potential: list[str], workdir: Path, args, seed: int, repulsion) -> Path:
+    """NVT frames of the first member as extxyz (positions, cell, species; no labels)."""
+    import ase.io
+
+    from export.lammps_data import write_lammps_data
+    from trainer.readers import read_structures
+    from trainer.repulsion import Repulsion
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    write_lammps_data(read_structures(args.start)[0], workdir / "start.data", SPECIES)
+    pair = "\n".join((repulsion or Repulsion()).lammps_commands(SPECIES, " ".join(str(Path(p).resolve()) for p in potential)))
+    eq = int(round(args.equilibrate_ps * 1000.0))
+    steps = int(round(args.md_ps * 1000.0))
+    every = max(1, int(args.dump_fs))
+    (workdir / "in.md").write_text(
+        f"""units metal
+atom_style atomic
+boundary p p p
+atom_modify map array
+read_data start.data
+{pair}
+neighbor 1.0 bin
+timestep 0.001
+velocity all create {args.temperature} {seed} mom yes rot yes dist gaussian
+fix nve all nve
+fix bath all langevin {args.temperature} {args.temperature} 0.1 {seed + 1} zero yes
+thermo 100
+run {eq}
+reset_timestep 0
+dump frames all custom {every} dump.txt id type x y z
+dump_modify frames sort id format float %.10f
+run {steps}
+"""
+    )
+    proc = subprocess.run(
+        ["lmp", "-in", "in.md", "-log", "log.lammps"], cwd=workdir, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"}
+    )
+    (workdir / "lammps.out").write_text(proc.stdout[-20000:] + proc.stderr[-5000:])
+    dump = workdir / "dump.txt"
+    if not dump.exists():
+        raise RuntimeError(f"LAMMPS wrote no frames in {workdir} (exit {proc.returncode}); see lammps.out")
+    try:
+        frames = ase.io.read(dump, format="lammps-dump-text", index=":", specorder=SPECIES)
+    except Exception:  # a run killed mid-frame: keep the complete frames
+        text = dump.read_text()
+        cut = text.rfind("ITEM: TIMESTEP")
+        dump.write_text(text[:cut])
+        frames = ase.io.read(dump, format="lammps-dump-text", index=":", specorder=SPECIES)
+    for k, f in enumerate(frames):
+        f.calc = None
+        f.info = {"refine_md_frame": k, "lammps_exit": proc.returncode}
+    out = workdir.parent / "frames.extxyz"
+    atomic_write(out, frames)
+    return out
+
+
+def committee(members: list[Path], frames: Path, rnd: Path) -> dict:
+    """``python -m trainer committee`` over the MD frames: per frame and atom the force spread."""
+    cmd = [sys.executable, "-m", "trainer", "committee", "--structures", str(frames), "--json", str(rnd / "committee.json")]
+    for m in members:
+        cmd += ["--member", str(m)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    if proc.returncode != 0:
+        raise RuntimeError(f"committee failed:\n{proc.stderr[-3000:]}")
+    return json.loads((rnd / "committee.json").read_text())
+
+
+def choose(per_frame: list[dict], count: int, threshold: float) -> list[int]:
+    """Frames to label: max sigma_F above ``threshold``, largest first; then frames with
+    atoms outside the descriptor range, most such atoms first; at most ``count``."""
+    spread = sorted((k for k, f in enumerate(per_frame) if f["force_std_max"] > threshold), key=lambda k: (-per_frame[k]["force_std_max"], k))
+    taken = set(spread)
+    outside = sorted(
+        (k for k, f in enumerate(per_frame) if f["extrapolating_atoms"] > 0 and k not in taken), key=lambda k: (-per_frame[k]["extrapolating_atoms"], k)
+    )
+    return (spread + outside)[: max(0, count)]
+
+
+def labeller(spec: str):
+    """An ASE calculator giving reference energies and forces."""
+    if spec == "chgnet":
+        from chgnet.model import CHGNet
+        from chgnet.model.dynamics import CHGNetCalculator
+
+        class EnergyForces(CHGNetCalculator):
+            implemented_properties = ["energy", "free_energy", "forces"]
+
+            def calculate(self, atoms=None, properties=None, system_changes=None):
+                super().calculate(atoms, properties, system_changes, task="ef")
+
+        return EnergyForces(model=CHGNet.load(verbose=False), use_device="cpu")
+    if spec.startswith("potential:"):
+        from export.calculator import TaylorannCalculator
+        from trainer.committee import member_files
+
+        return TaylorannCalculator(potential=member_files(spec.split(":", 1)[1]), extrapolation="ignore")
+    raise SystemExit(f"--labeller: expected 'chgnet' or 'potential:DIR', got {spec!r}")
+
+
+def label(selected: Path, out: Path, calc, rnd_index: int) -> int:
+    import ase.io
+    from ase.calculators.singlepoint import SinglePointCalculator
+
+    frames = ase.io.read(selected, ":") if selected.exists() and selected.stat().st_size > 0 else []
+    done = []
+    for atoms in frames:
+        probe = atoms.copy()
+        probe.calc = calc
+        e, f = probe.get_potential_energy(), probe.get_forces()
+        atoms.calc = SinglePointCalculator(atoms, energy=e, forces=f)
+        atoms.info["refine_round"] = rnd_index
+        done.append(atoms)
+    atomic_write(out, done)
+    return len(done)
+
+
+def train_members(rnd: Path, labelled: list[Path], args) -> list[dict]:
+    from trainer.config import config_from_dict
+    from trainer.loop import Run
+
+    splits = {"train": Path(args.train[0]), "test": Path(args.test), "validation": Path(args.validation or args.test)}
+    out = []
+    for k in range(args.members):
+        name = f"m{k + 1}"
+        raw = config_dict(rnd / "members", name, splits, args.mode, args.epochs, k + 1, args.delta, args.multiple, "fixed", args.selection, tuple(args.hidden))
+        raw["data"]["train"] = [str(Path(p).resolve()) for p in args.train] + [str(p.resolve()) for p in labelled if p.stat().st_size > 0]
+        raw["data"]["reference_energies"] = REFERENCE_ENERGIES
+        raw["training"]["threads"] = 1
+        run_dir = rnd / "members" / name
+        if (run_dir / "summary.json").exists() and (run_dir / "potential").exists():
+            summary = json.loads((run_dir / "summary.json").read_text())
+        else:
+            summary = Run(config_from_dict(raw), resume=(run_dir / "checkpoint.pt").exists(), progress=False).run()
+        out.append({"member": name, "validation": summary["validation"], "best_epoch": summary["best_epoch"]})
+    return out
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--committee", nargs="+", required=True, help="round-0 members: potential folders (>= 2)")
+    parser.add_argument("--train", nargs="+", required=True, help="base training set files (labelled)")
+    parser.add_argument("--test", required=True, help="test set (epoch selection)")
+    parser.add_argument("--validation", help="validation set (reported only; default the test set)")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--members", type=int, default=3, help="potentials retrained per round")
+    parser.add_argument("--start", default=str(START), help="MD start structure (default the 224-atom cell)")
+    parser.add_argument("--temperature", type=float, default=500.0, help="K; above the 400 K production runs, for a margin")
+    parser.add_argument("--equilibrate-ps", type=float, default=1.0)
+    parser.add_argument("--md-ps", type=float, default=10.0)
+    parser.add_argument("--dump-fs", type=float, default=50.0)
+    parser.add_argument("--select", type=int, default=50, help="frames labelled per round at most")
+    parser.add_argument("--threshold", type=float, default=0.1, help="eV/Å: max sigma_F above which a frame is labelled")
+    parser.add_argument("--labeller", default="chgnet", help="'chgnet' or 'potential:DIR'")
+    parser.add_argument("--repulsion", help="ZBL core file for the MD (default none)")
+    parser.add_argument("--mode", default="taylor", choices=["energy", "taylor", "forces"])
+    parser.add_argument("--delta", type=float, default=0.015)
+    parser.add_argument("--multiple", type=int, default=20)
+    parser.add_argument("--hidden", type=int, nargs="+", default=[20, 20])
+    parser.add_argument("--epochs", type=int, default=1000)
+    parser.add_argument("--selection", default="test_energy", choices=["test_energy", "last"])
+    args = parser.parse_args(argv)
+    if len(args.committee) < 2:
+        parser.error("--committee needs at least two members")
+
+    from trainer.repulsion import Repulsion
+
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    state_path = out / "refine.json"
+    state = json.loads(state_path.read_text()) if state_path.exists() else {"rounds": []}
+    members = [Path(m).resolve() for m in args.committee]
+    labelled: list[Path] = []
+    repulsion = Repulsion.from_json(args.repulsion) if args.repulsion else None
+    calc = None
+    for r in range(args.rounds):
+        rnd = out / f"round_{r}"
+        rnd.mkdir(exist_ok=True)
+        row = state["rounds"][r] if r < len(state["rounds"]) else {"round": r}
+        frames = rnd / "frames.extxyz"
+        if not frames.exists():
+            lammps_md(members[0] if members[0].is_file() else sorted(members[0].glob("*.nn.ascii")), rnd / "md", args, 4928 + r, repulsion)
+        spread = committee(members, frames, rnd) if not (rnd / "committee.json").exists() else json.loads((rnd / "committee.json").read_text())
+        per_frame = spread["frames"]
+        chosen = choose(per_frame, args.select, args.threshold)
+        row.update(
+            {
+                "md_frames": len(per_frame),
+                "force_std_max": max(f["force_std_max"] for f in per_frame) if per_frame else None,
+                "force_std_mean": float(np.mean([f["force_std_mean"] for f in per_frame])) if per_frame else None,
+                "extrapolating_atoms_max": max(f["extrapolating_atoms"] for f in per_frame) if per_frame else None,
+                "selected": len(chosen),
+            }
+        )
+        converged = bool(per_frame) and row["force_std_max"] <= args.threshold and row["extrapolating_atoms_max"] == 0
+        row["converged"] = converged
+        if not converged:
+            target = rnd / "labelled.extxyz"
+            if not target.exists():
+                import ase.io
+
+                md = ase.io.read(frames, ":")
+                atomic_write(rnd / "selected.extxyz", [md[k] for k in chosen])
+                calc = calc or labeller(args.labeller)
+                row["labelled"] = label(rnd / "selected.extxyz", target, calc, r)
+            labelled.append(target)
+            row["labelled_total"] = sum(x.get("labelled", 0) for x in state["rounds"][:r]) + row.get("labelled", 0)
+            row["members"] = train_members(rnd, labelled, args)
+            members = [rnd / "members" / m["member"] / "potential" for m in row["members"]]
+        state["rounds"][r:] = [row]
+        state["converged"] = converged
+        tmp = state_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state, indent=1))
+        os.replace(tmp, state_path)
+        print(json.dumps(row), flush=True)
+        if converged:
+            break
+    return state
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""examples/lmnto/refine.py, the committee refinement loop (issue #10 item 4), at a tiny scale
+with real parts: LAMMPS MD of the 224-atom cell with the shipped potential, ``python -m
+trainer committee``, labelling by a taylorann potential (the shipped one: distillation; the
+study labels with CHGNet, which CI does not install) and retraining with the trainer; then a
+second invocation that resumes instead of redoing finished rounds."""
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+
+import ase.io
+import numpy as np
+
+from conftest import ROOT
+
+LMNTO = ROOT / "examples" / "lmnto"
+SHIPPED = LMNTO / "potential"
+
+
+def _refine_module():
+    spec = importlib.util.spec_from_file_location("refine", LMNTO / "refine.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(LMNTO))
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_choose_takes_spread_first_then_extrapolation():
+    choose = _refine_module().choose
+    frames = [
+        {"force_std_max": 0.05, "extrapolating_atoms": 0},
+        {"force_std_max": 0.30, "extrapolating_atoms": 0},
+        {"force_std_max": 0.02, "extrapolating_atoms": 7},
+        {"force_std_max": 0.20, "extrapolating_atoms": 2},
+        {"force_std_max": 0.01, "extrapolating_atoms": 9},
+    ]
+    assert choose(frames, 10, 0.1) == [1, 3, 4, 2]
+    assert choose(frames, 3, 0.1) == [1, 3, 4]
+    assert choose(frames, 10, 1.0) == [4, 2, 3]
+
+
+def _run(tmp_path, rounds):
+    cmd = [sys.executable, str(LMNTO / "refine.py"), "--out", str(tmp_path / "run"), "--committee", str(SHIPPED), str(SHIPPED)]
+    cmd += ["--train", str(tmp_path / "train.extxyz"), "--test", str(tmp_path / "test.extxyz"), "--rounds", str(rounds), "--members", "2"]
+    cmd += ["--md-ps", "0.1", "--equilibrate-ps", "0.05", "--dump-fs", "20", "--select", "3", "--threshold", "0.05"]
+    cmd += ["--labeller", f"potential:{SHIPPED}", "--mode", "energy", "--hidden", "4", "--epochs", "3"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads((tmp_path / "run" / "refine.json").read_text())
+
+
+def test_refinement_rounds_label_retrain_and_resume(tmp_path):
+    from export.calculator import TaylorannCalculator
+
+    frames = ase.io.read(LMNTO / "data" / "lmnto56_400K_runA.extxyz.gz", "200:260:3")
+    ase.io.write(tmp_path / "train.extxyz", frames[:16])
+    ase.io.write(tmp_path / "test.extxyz", frames[16:])
+    state = _run(tmp_path, 1)
+    (r0,) = state["rounds"]
+    # 0.1 ps dumped every 20 fs, the first step included
+    assert r0["md_frames"] == 6 and r0["selected"] == r0["labelled"] == 3 and not r0["converged"]
+    rnd = tmp_path / "run" / "round_0"
+    # identical members: no spread, so the frames chosen are the extrapolating ones
+    assert r0["force_std_max"] == 0.0 and r0["extrapolating_atoms_max"] > 0
+    calc = TaylorannCalculator(potential=sorted(str(p) for p in SHIPPED.glob("*.nn.ascii")), extrapolation="ignore")
+    for atoms in ase.io.read(rnd / "labelled.extxyz", ":"):
+        assert len(atoms) == 224 and atoms.info["refine_round"] == 0
+        probe = atoms.copy()
+        probe.calc = calc
+        assert abs(probe.get_potential_energy() - atoms.get_potential_energy()) < 1e-8
+        np.testing.assert_allclose(probe.get_forces(), atoms.get_forces(), atol=1e-8)
+    for m in ("m1", "m2"):
+        assert len(list((rnd / "members" / m / "potential").glob("*.nn.ascii"))) == 5
+        config = (rnd / "members" / m / "config.yaml").read_text()
+        assert "labelled.extxyz" in config and "train.extxyz" in config
+    stamps = {p: p.stat().st_mtime_ns for p in rnd.rglob("*") if p.is_file()}
+
+    state = _run(tmp_path, 2)
+    assert [r["round"] for r in state["rounds"]] == [0, 1]
+    assert {p: p.stat().st_mtime_ns for p in rnd.rglob("*") if p.is_file()} == stamps  # round 0 not redone
+    r1 = state["rounds"][1]
+    members = json.loads((tmp_path / "run" / "round_1" / "committee.json").read_text())["members"]
+    assert members == [str(rnd / "members" / m / "potential") for m in ("m1", "m2")]
+    assert r1["force_std_max"] > 0.0  # two retrained members disagree
+    assert r1["labelled_total"] == 3 + r1["labelled"]
+    config = (tmp_path / "run" / "round_1" / "members" / "m1" / "config.yaml").read_text()
+    assert "round_0/labelled.extxyz" in config and "round_1/labelled.extxyz" in config
