@@ -11,7 +11,8 @@ Resumable in pieces: a finished (scenario, seed) is recorded in ``<out>/results.
 copied to ``--archive``, default ``examples/lmnto/accuracy/results.json``) and skipped on
 a rerun; an interrupted one continues from its checkpoint. The exported epoch of every
 run is the one with the lowest test energy RMSE (ænet's and the paper's choice);
-``--selection last`` exports the last epoch instead. ``--table`` prints the Markdown table
+``--selection last`` exports the last epoch instead. Either way the last epoch's validation
+numbers are recorded too (``last_validation_*``, from the run's checkpoint). ``--table`` prints the Markdown table
 of the archive (mean ± s.d. over seeds) next to the paper's numbers.
 """
 
@@ -68,6 +69,7 @@ def run_one(out: Path, splits: dict, name: str, scenario: dict, seed: int, epoch
     config = config_from_dict(raw)
     start = time.process_time()
     summary = Run(config, resume=(out / run_name / "checkpoint.pt").exists()).run()
+    last = last_epoch_validation(out / run_name, splits["validation"])
     return {
         "scenario": name,
         "seed": seed,
@@ -85,7 +87,20 @@ def run_one(out: Path, splits: dict, name: str, scenario: dict, seed: int, epoch
         "validation_force_mae": summary["validation"]["force_mae"],
         "test_energy_rmse": summary["test"]["energy_rmse"],
         "test_force_mae": summary["test"]["force_mae"],
+        "last_validation_energy_rmse": last["energy_rmse"],
+        "last_validation_force_mae": last["force_mae"],
     }
+
+
+def last_epoch_validation(run_dir: Path, validation: Path) -> dict:
+    """Validation numbers of the run's last epoch (its checkpoint), next to the exported
+    test-selected epoch: whether training on past the test-selected epoch helps."""
+    from trainer.checkpoint import load_model_from_run
+    from trainer.metrics import predict_structures, summarize
+    from trainer.readers import read_structures
+
+    model = load_model_from_run(run_dir, which="last")
+    return summarize(predict_structures(model, read_structures(validation), forces=True))
 
 
 def table(results: dict) -> str:
@@ -97,8 +112,9 @@ def table(results: dict) -> str:
         return f"{statistics.mean(values):.{digits}f} ± {statistics.stdev(values):.{digits}f}"
 
     lines = [
-        "| scenario | seeds | exported epoch (range) | validation energy RMSE (meV/atom) | validation force MAE (eV/Å) | paper E / F |",
-        "|---|---|---|---|---|---|",
+        "| scenario | seeds | exported epoch (range) | validation energy RMSE (meV/atom) | validation force MAE (eV/Å) "
+        "| last epoch: E RMSE / F MAE | paper E / F |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name in scenarios():
         rows = [r for r in results.values() if r["scenario"] == name]
@@ -109,10 +125,19 @@ def table(results: dict) -> str:
         lines.append(
             f"| {name} | {len(rows)} | {min(best)}–{max(best)} of {rows[0]['epochs']} | "
             f"{stat([r['validation_energy_rmse'] for r in rows], 2)} | {stat([r['validation_force_mae'] for r in rows], 3)} | "
+            f"{stat([r['last_validation_energy_rmse'] for r in rows], 2)} / {stat([r['last_validation_force_mae'] for r in rows], 3)} | "
             + (f"{paper['energy_rmse']} / {paper['force_mae']}" if paper else "")
             + " |"
         )
     return "\n".join(lines)
+
+
+def save(results: dict, paths: list[Path]) -> None:
+    for path in paths:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(results, indent=1))
+        tmp.replace(path)
 
 
 def main(argv=None) -> None:
@@ -128,10 +153,16 @@ def main(argv=None) -> None:
 
     archive = Path(args.archive)
     results = json.loads(archive.read_text()) if archive.exists() else {}
+    out = Path(args.out).resolve()
+    for key, row in results.items():  # rows recorded before the last-epoch numbers existed
+        if "last_validation_force_mae" not in row and (out / key / "checkpoint.pt").exists():
+            last = last_epoch_validation(out / key, out / "splits" / "validation.extxyz")
+            row.update({"last_validation_energy_rmse": last["energy_rmse"], "last_validation_force_mae": last["force_mae"]})
     if args.table:
+        if archive.exists():
+            save(results, [archive])
         print(table(results))
         return
-    out = Path(args.out).resolve()
     splits = write_splits(out / "splits")
     chosen = {k: v for k, v in scenarios().items() if not args.only or k in args.only}
     for seed in args.seeds:  # seed-major: every scenario gets a first seed before any gets a third
@@ -140,11 +171,7 @@ def main(argv=None) -> None:
             if key in results and results[key]["epochs"] >= args.epochs and results[key]["selection"] == args.selection:
                 continue
             results[key] = run_one(out, splits, name, scenario, seed, args.epochs, args.selection)
-            for path in (out / "results.json", archive):
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(".tmp")
-                tmp.write_text(json.dumps(results, indent=1))
-                tmp.replace(path)
+            save(results, [out / "results.json", archive])
             print(json.dumps(results[key]), flush=True)
     print(table(results))
 
