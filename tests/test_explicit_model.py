@@ -30,6 +30,28 @@ def _lmnto_frame():
     return Structure.from_ase(ase.io.read(ROOT / "examples" / "lmnto" / "data" / "lmnto56_400K_runB.extxyz.gz", "5"))
 
 
+def _one_species_model():
+    """A Ti-only model (no species-weighted sums) with angular order 2 and random weights."""
+    from trainer.build import build_model
+    from trainer.config import config_from_dict
+
+    cfg = config_from_dict(
+        {
+            "data": {"train": ["unused"], "reference_energies": {"Ti": -3.0}},
+            "descriptor": {"radial_cutoff": 5.0, "radial_order": 5, "angular_cutoff": 4.0, "angular_order": 2},
+            "network": {"hidden": [4]},
+            "seed": 3,
+        }
+    )
+    model = build_model(cfg)
+    with torch.no_grad():
+        for m in model.species_models:
+            m.feature_mean.uniform_(0.0, 2.0)
+            m.feature_meansq.copy_(m.feature_mean**2 + 0.5)
+            m.update_normalization()
+    return model
+
+
 def _models(tmp_path):
     from trainer.convert import model_from_potentials
     from trainer.nnascii import read_potential
@@ -40,8 +62,17 @@ def _models(tmp_path):
     twist, paths = write_random_potential(
         tmp_path, {"radial_cutoff": 5.5, "radial_order": 7, "angular_cutoff": 4.0, "angular_order": 5}, {"hidden": [5], "activation": "twist"}
     )
+    # angular orders 0, 1, 2 take the direction-moment path (two species: plain and weighted sums)
+    moments = {
+        f"moments_order{k}": write_random_potential(
+            tmp_path, {"radial_cutoff": 5.0, "radial_order": 4, "angular_cutoff": 4.0, "angular_order": k}, {"hidden": [4]}, seed=20 + k
+        )[0]
+        for k in (0, 1, 2)
+    }
     # (the ænet TiO2 potential saturates under the legacy mapping: a random one is used for it)
     return {
+        **moments,
+        "moments_one_species": _one_species_model(),
         "tio2": model_from_potentials([read_potential(p) for p in POTENTIAL]),
         "legacy": model_from_potentials([read_potential(p) for p in paths], legacy_angular=True),
         "lmnto": model_from_potentials([read_potential(p) for p in LMNTO_POTENTIAL]),
@@ -50,7 +81,9 @@ def _models(tmp_path):
     }
 
 
-@pytest.mark.parametrize("name", ["tio2", "legacy", "lmnto", "radial_only_mtanh", "twist"])
+@pytest.mark.parametrize(
+    "name", ["tio2", "legacy", "lmnto", "radial_only_mtanh", "twist", "moments_order0", "moments_order1", "moments_order2", "moments_one_species"]
+)
 def test_explicit_gradient_equals_autograd(tmp_path, name):
     from trainer.explicit import ExplicitGradientModel
     from trainer.readers import read_structures
@@ -58,7 +91,11 @@ def test_explicit_gradient_equals_autograd(tmp_path, name):
     model = _models(tmp_path)[name]
     scripted = torch.jit.script(ExplicitGradientModel(model).eval())
     structure = _lmnto_frame() if name == "lmnto" else read_structures(TIO2 / "structure-001.xsf")[0]
+    if name == "moments_one_species":
+        structure.species = ["Ti"] * structure.natoms
     species, edge_index, vec = _inputs(model, structure)
+    if name.startswith("moments"):
+        assert all(g.moments for g in ExplicitGradientModel(model).groups)
     v = vec.clone().requires_grad_(True)
     ref = model(species, edge_index, v)
     (ref_grad,) = torch.autograd.grad(ref.sum(), v)

@@ -163,6 +163,7 @@ class ExplicitGroup(torch.nn.Module):
         self.register_buffer("ones3", torch.ones(3, dtype=torch.float64))
         self.far = 10.0 * max(self.rc_r, self.rc_a) + 1.0
         self.nsf = (self.nr + self.na) * (2 if self.multi else 1)
+        self.moments = (not self.legacy) and self.na <= 3  # angular order <= 2: direction moments
 
     def evaluate(self, centre_species: torch.Tensor, counts: torch.Tensor, nbr_species: torch.Tensor, vec: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """One chunk: ``centre_species`` (C,) model species of its centres, ``counts`` (C,) their
@@ -217,14 +218,35 @@ class ExplicitGroup(torch.nn.Module):
             fgt = torch.stack([fa, fa * wa], dim=1)  # (C, nw, K)
         else:
             fgt = fa.unsqueeze(1)
-        outer = fgt.unsqueeze(3) * fgt.unsqueeze(2)  # (C, nw, K, K): f_a f_b and g_a g_b
-        cosines = torch.bmm(U, U.transpose(1, 2))
-        xa = self.sc * cosines - 1.0 if self.legacy else cosines
-        Ta = chebyshev_table(xa.view(nc, kw * kw), na - 1).permute(1, 0, 2)  # (C, na, K*K)
-        if na > 0:
+        # order <= 2 (not legacy): the pair sums from direction moments, O(K) per centre instead of
+        # O(K^2): T_0 = 1, T_1 = c, T_2 = 2c^2 - 1 and, with |u| = 1,
+        # sum_{a<b} f_a f_b (u_a.u_b)^k = (|sum_a f_a u_a^(x)k|^2 - sum_a f_a^2) / 2
+        fsum = fgt.sum(dim=2)  # (C, nw)
+        fsq = (fgt * fgt).sum(dim=2)
+        V = torch.zeros(0, dtype=dtype)
+        M = torch.zeros(0, dtype=dtype)
+        outer = torch.zeros(0, dtype=dtype)
+        Ta = torch.zeros(0, dtype=dtype)
+        if self.moments and na > 0:
+            V = torch.bmm(fgt, U)  # (C, nw, 3): sum_a f_a u_a
+            M = torch.matmul((fgt.unsqueeze(3) * U.unsqueeze(1)).transpose(2, 3), U.unsqueeze(1))  # (C, nw, 3, 3)
+            a0 = 0.5 * (fsum * fsum - fsq)
+            moments = [a0]
+            if na > 1:
+                moments.append(0.5 * ((V * V).sum(dim=2) - fsq))
+            if na > 2:
+                moments.append((M * M).sum(dim=(2, 3)) - fsq - a0)
+            g_a = torch.stack(moments, dim=1)  # (C, na, nw)
+            G[:, nr : nr + na] = g_a[:, :, 0]
+            if self.multi:
+                G[:, 2 * nr + na :] = g_a[:, :, 1]
+        elif na > 0:
+            outer = fgt.unsqueeze(3) * fgt.unsqueeze(2)  # (C, nw, K, K): f_a f_b and g_a g_b
+            cosines = torch.bmm(U, U.transpose(1, 2))
+            xa = self.sc * cosines - 1.0 if self.legacy else cosines
+            Ta = chebyshev_table(xa.view(nc, kw * kw), na - 1).permute(1, 0, 2)  # (C, na, K*K)
             full = torch.bmm(Ta, outer.view(nc, nw, kw * kw).transpose(1, 2))
-            diag = (fgt * fgt).sum(dim=2)  # (C, nw)
-            g_a = (0.5 * (full - self.t_one[None, :, None] * diag[:, None, :])) * self.s_a[None, :, None]
+            g_a = (0.5 * (full - self.t_one[None, :, None] * fsq[:, None, :])) * self.s_a[None, :, None]
             G[:, nr : nr + na] = g_a[:, :, 0]
             if self.multi:
                 G[:, 2 * nr + na :] = g_a[:, :, 1]
@@ -247,7 +269,28 @@ class ExplicitGroup(torch.nn.Module):
             q = torch.bmm(torch.stack([a_r * self.s_r, a_r @ self.d_r], dim=1), T)
             dedr = df * q[:, 0] + f * q[:, 1]
         grad = (dedr.view(nc * width, 1) * unit).view(nc, width, 3)
-        if na > 0:
+        dedf = torch.zeros(0, dtype=dtype)
+        dedu = torch.zeros(0, dtype=dtype)
+        if na > 0 and self.moments:
+            # dE/df_a and dE/du_a of each set j (f, and g = f w), c_jm = dE/dG of its moment m:
+            # d/df_a: c_0 (F - f_a) + c_1 (u_a.V - f_a) + c_2 (2 u_a M u_a - 2 f_a - F + f_a);
+            # d/du_a: f_a (c_1 V + 4 c_2 M u_a)
+            alpha = dedg[:, nr : nr + na]
+            c = torch.stack([alpha, dedg[:, 2 * nr + na :]], dim=2) if self.multi else alpha.unsqueeze(2)  # (C, na, nw)
+            rest = fsum.unsqueeze(2) - fgt  # (C, nw, K): F - f_a
+            dfj = c[:, 0].unsqueeze(2) * rest
+            dedu = torch.zeros(nc, kw, 3, dtype=dtype)  # order 0: no direction dependence
+            if na > 1:
+                uV = torch.matmul(U.unsqueeze(1), V.unsqueeze(3)).squeeze(3)  # (C, nw, K)
+                dfj = dfj + c[:, 1].unsqueeze(2) * (uV - fgt)
+                dedu = dedu + torch.matmul((c[:, 1].unsqueeze(2) * fgt).transpose(1, 2), V)
+            if na > 2:
+                Mu = torch.matmul(U.unsqueeze(1), M)  # (C, nw, K, 3): M u_a (M symmetric)
+                uMu = (Mu * U.unsqueeze(1)).sum(dim=3)
+                dfj = dfj + c[:, 2].unsqueeze(2) * (2.0 * uMu - 2.0 * fgt - rest)
+                dedu = dedu + ((4.0 * c[:, 2].unsqueeze(2) * fgt).unsqueeze(3) * Mu).sum(dim=1)
+            dedf = dfj[:, 0] + wa * dfj[:, 1] if self.multi else dfj[:, 0]
+        elif na > 0:
             # angular: dE/df_a = sum_b f_b P_ab - f_a p(1) (and the same for g = f w);
             # dE/du_a = sum_b H_ab u_b with H = F P' (+ F_w P'_w)
             alpha = dedg[:, nr : nr + na]
@@ -267,6 +310,7 @@ class ExplicitGroup(torch.nn.Module):
                 h = outer[:, 0] * p[:, 1]
                 dedf = pf[:, :kw, 0] - fa * p_one[:, 0:1]
             dedu = torch.bmm(h, U)
+        if na > 0:
             # along u: dE/dr; across u: the tangential part of dE/du over r
             along = dedf * dfa - (dedu * U) @ self.ones3 / ra
             g_ang = along.unsqueeze(2) * U + dedu / ra.unsqueeze(2)
