@@ -29,8 +29,9 @@ def predict_out_reference() -> dict[str, tuple[float, float]]:
     return out
 
 
-def write_random_potential(folder, descriptor: dict, network: dict, seed: int = 11, scale_shift=(0.8, -0.2)):
-    """A Ti/O model with random weights and plausible normalization, written as .nn.ascii files.
+def write_random_potential(folder, descriptor: dict, network: dict, seed: int = 11, scale_shift=(0.8, -0.2), reference_energies=None):
+    """A Ti/O model (or one of the species of ``reference_energies``) with random weights and
+    plausible normalization, written as .nn.ascii files.
 
     Returns (model, [Ti path, O path]): the reference for Python-vs-C++ comparisons."""
     import torch
@@ -41,7 +42,12 @@ def write_random_potential(folder, descriptor: dict, network: dict, seed: int = 
     from trainer.config import config_from_dict
 
     cfg = config_from_dict(
-        {"data": {"train": ["unused"], "reference_energies": {"Ti": -3.0, "O": -1.5}}, "descriptor": descriptor, "network": network, "seed": seed}
+        {
+            "data": {"train": ["unused"], "reference_energies": reference_energies or {"Ti": -3.0, "O": -1.5}},
+            "descriptor": descriptor,
+            "network": network,
+            "seed": seed,
+        }
     )
     model = build_model(cfg)
     with torch.no_grad():

@@ -30,26 +30,7 @@ def _lmnto_frame():
     return Structure.from_ase(ase.io.read(ROOT / "examples" / "lmnto" / "data" / "lmnto56_400K_runB.extxyz.gz", "5"))
 
 
-def _one_species_model():
-    """A Ti-only model (no species-weighted sums) with angular order 2 and random weights."""
-    from trainer.build import build_model
-    from trainer.config import config_from_dict
-
-    cfg = config_from_dict(
-        {
-            "data": {"train": ["unused"], "reference_energies": {"Ti": -3.0}},
-            "descriptor": {"radial_cutoff": 5.0, "radial_order": 5, "angular_cutoff": 4.0, "angular_order": 2},
-            "network": {"hidden": [4]},
-            "seed": 3,
-        }
-    )
-    model = build_model(cfg)
-    with torch.no_grad():
-        for m in model.species_models:
-            m.feature_mean.uniform_(0.0, 2.0)
-            m.feature_meansq.copy_(m.feature_mean**2 + 0.5)
-            m.update_normalization()
-    return model
+ONE_SPECIES = {"radial_cutoff": 5.0, "radial_order": 5, "angular_cutoff": 4.0}
 
 
 def _models(tmp_path):
@@ -63,6 +44,7 @@ def _models(tmp_path):
         tmp_path, {"radial_cutoff": 5.5, "radial_order": 7, "angular_cutoff": 4.0, "angular_order": 5}, {"hidden": [5], "activation": "twist"}
     )
     # angular orders 0, 1, 2 take the direction-moment path (two species: plain and weighted sums)
+    (tmp_path / "one").mkdir()
     moments = {
         f"moments_order{k}": write_random_potential(
             tmp_path, {"radial_cutoff": 5.0, "radial_order": 4, "angular_cutoff": 4.0, "angular_order": k}, {"hidden": [4]}, seed=20 + k
@@ -72,7 +54,10 @@ def _models(tmp_path):
     # (the ænet TiO2 potential saturates under the legacy mapping: a random one is used for it)
     return {
         **moments,
-        "moments_one_species": _one_species_model(),
+        # one species: no species-weighted sums
+        "moments_one_species": write_random_potential(
+            tmp_path / "one", {**ONE_SPECIES, "angular_order": 2}, {"hidden": [4]}, 3, reference_energies={"Ti": -3.0}
+        )[0],
         "tio2": model_from_potentials([read_potential(p) for p in POTENTIAL]),
         "legacy": model_from_potentials([read_potential(p) for p in paths], legacy_angular=True),
         "lmnto": model_from_potentials([read_potential(p) for p in LMNTO_POTENTIAL]),

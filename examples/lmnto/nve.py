@@ -37,8 +37,20 @@ SHIPPED = [str(HERE / "potential" / f"{s}.nn.ascii") for s in SPECIES]
 
 
 def lammps_input(
-    potential: list[str], temperature: float, equilibration_steps: int, steps: int, timestep_fs: float, thermo_every: int, seed: int, repulsion=None
+    potential: list[str],
+    temperature: float,
+    equilibration_steps: int,
+    steps: int,
+    timestep_fs: float,
+    thermo_every: int,
+    seed: int,
+    repulsion=None,
+    keep_thermostat: bool = False,
+    dump_every: int = 0,
 ) -> str:
+    """Langevin equilibration at ``temperature``, then ``steps`` of NVE (or, with
+    ``keep_thermostat``, of the same Langevin NVT); ``dump_every`` > 0 writes ``dump.txt``
+    (id type x y z, sorted) every that many production steps."""
     from trainer.repulsion import Repulsion
 
     # the ZBL core under hybrid/overlay (trainer.repulsion); none: plain pair_style taylorann
@@ -56,8 +68,10 @@ fix             nve all nve
 fix             bath all langevin {temperature} {temperature} 0.1 {seed + 1} zero yes
 thermo          {max(equilibration_steps // 10, 1)}
 run             {equilibration_steps}
-unfix           bath
+{"" if keep_thermostat else "unfix           bath"}
 reset_timestep  0
+{f"dump            frames all custom {dump_every} dump.txt id type x y z" if dump_every > 0 else ""}
+{"dump_modify     frames sort id format float %.10f" if dump_every > 0 else ""}
 thermo_style    custom step time temp pe ke etotal
 thermo_modify   format float %.10f
 thermo          {thermo_every}

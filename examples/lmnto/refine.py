@@ -42,7 +42,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 
-from nve import SPECIES, START  # noqa: E402
+from nve import SPECIES, START, lammps_input  # noqa: E402
 from splits import REFERENCE_ENERGIES  # noqa: E402
 from train import config_dict  # noqa: E402
 
@@ -61,33 +61,14 @@ def lammps_md(potential: list[str], workdir: Path, args, seed: int, repulsion) -
 
     from export.lammps_data import write_lammps_data
     from trainer.readers import read_structures
-    from trainer.repulsion import Repulsion
 
     workdir.mkdir(parents=True, exist_ok=True)
     write_lammps_data(read_structures(args.start)[0], workdir / "start.data", SPECIES)
-    pair = "\n".join((repulsion or Repulsion()).lammps_commands(SPECIES, " ".join(str(Path(p).resolve()) for p in potential)))
     eq = int(round(args.equilibrate_ps * 1000.0))
     steps = int(round(args.md_ps * 1000.0))
-    every = max(1, int(args.dump_fs))
+    potential = [str(Path(p).resolve()) for p in potential]
     (workdir / "in.md").write_text(
-        f"""units metal
-atom_style atomic
-boundary p p p
-atom_modify map array
-read_data start.data
-{pair}
-neighbor 1.0 bin
-timestep 0.001
-velocity all create {args.temperature} {seed} mom yes rot yes dist gaussian
-fix nve all nve
-fix bath all langevin {args.temperature} {args.temperature} 0.1 {seed + 1} zero yes
-thermo 100
-run {eq}
-reset_timestep 0
-dump frames all custom {every} dump.txt id type x y z
-dump_modify frames sort id format float %.10f
-run {steps}
-"""
+        lammps_input(potential, args.temperature, eq, steps, 1.0, 100, seed, repulsion, keep_thermostat=True, dump_every=max(1, int(args.dump_fs)))
     )
     proc = subprocess.run(
         ["lmp", "-in", "in.md", "-log", "log.lammps"], cwd=workdir, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"}
