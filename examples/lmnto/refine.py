@@ -40,7 +40,6 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-sys.path.insert(0, str(HERE))
 
 from nve import SPECIES, START, lammps_input  # noqa: E402
 from splits import REFERENCE_ENERGIES  # noqa: E402

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import warnings
 from collections import defaultdict
 from pathlib import Path
@@ -91,7 +90,6 @@ def main(argv=None) -> None:
 
     import ase.io
 
-    sys.path.insert(0, str(HERE.parents[1]))
     from export.calculator import TaylorannCalculator
 
     calc = TaylorannCalculator(potential=args.potential, repulsion=None if args.repulsion == "none" else args.repulsion, extrapolation="ignore")
