@@ -29,8 +29,10 @@ REPULSION = HERE / "potential" / "repulsion.json"
 MD_SET = HERE / "data" / "md_set"
 
 
-def errors(frames, calc) -> dict:
-    de, df, fabs, extrapolating, natoms = [], [], [], 0, 0
+def evaluate(frames, calc) -> list[dict]:
+    """Per frame, once: energy error (meV/atom), force errors, CHGNet's |F| per atom and the
+    number of atoms outside the descriptor range."""
+    out = []
     for atoms in frames:
         ref_e, ref_f = atoms.get_potential_energy(), atoms.get_forces()
         probe = atoms.copy()
@@ -38,21 +40,29 @@ def errors(frames, calc) -> dict:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             e, f = probe.get_potential_energy(), probe.get_forces()
-        de.append((e - ref_e) / len(atoms) * 1000.0)
-        df.append((f - ref_f).ravel())
-        fabs.append(np.linalg.norm(ref_f, axis=1))
-        extrapolating += len(calc.results.get("extrapolating_atoms", ()))
-        natoms += len(atoms)
-    de, df = np.array(de), np.concatenate(df)
+        out.append(
+            {
+                "de": (e - ref_e) / len(atoms) * 1000.0,
+                "df": (f - ref_f).ravel(),
+                "fabs": np.linalg.norm(ref_f, axis=1),
+                "extrapolating": len(calc.results.get("extrapolating_atoms", ())),
+            }
+        )
+    return out
+
+
+def errors(records: list[dict]) -> dict:
+    de, df = np.array([r["de"] for r in records]), np.concatenate([r["df"] for r in records])
+    natoms = sum(len(r["fabs"]) for r in records)
     return {
-        "frames": len(frames),
+        "frames": len(records),
         "energy_rmse": float(np.sqrt(np.mean(de**2))),
         "energy_mae": float(np.mean(np.abs(de))),
         "energy_offset": float(np.mean(de)),
         "force_mae": float(np.mean(np.abs(df))),
         "force_rmse": float(np.sqrt(np.mean(df**2))),
-        "reference_mean_abs_force": float(np.mean(np.concatenate(fabs))),
-        "extrapolating_atom_share": extrapolating / max(natoms, 1),
+        "reference_mean_abs_force": float(np.mean(np.concatenate([r["fabs"] for r in records]))),
+        "extrapolating_atom_share": sum(r["extrapolating"] for r in records) / max(natoms, 1),
     }
 
 
@@ -91,32 +101,33 @@ def main(argv=None) -> None:
     import ase.io
 
     from export.calculator import TaylorannCalculator
+    from trainer.atomic_io import atomic_write_text
 
     calc = TaylorannCalculator(potential=args.potential, repulsion=None if args.repulsion == "none" else args.repulsion, extrapolation="ignore")
     provenance = json.loads((Path(args.data) / "provenance.json").read_text())["segments"]
     segments, groups, everything = {}, defaultdict(list), []
     for path in sorted(Path(args.data).glob("seg_*.extxyz.gz")):
-        frames = ase.io.read(path, ":")
+        records = evaluate(ase.io.read(path, ":"), calc)
         meta = provenance[path.name]
         conditions_of = {k: meta[k] for k in ("temperature_K", "strain", "decoration_seed")}
-        segments[path.name] = {**errors(frames, calc), **conditions_of}
-        groups[(meta["temperature_K"], meta["strain"])].append((meta["decoration_seed"], frames))
-        everything += frames
+        segments[path.name] = {**errors(records), **conditions_of}
+        groups[(meta["temperature_K"], meta["strain"])].append((meta["decoration_seed"], records))
+        everything += records
         print(path.name, json.dumps(segments[path.name]), flush=True)
     conditions = {}
     for (temperature, strain), parts in sorted(groups.items()):
-        frames = [f for _, fs in parts for f in fs]
+        records = [r for _, rs in parts for r in rs]
         decorations = len({d for d, _ in parts})
-        conditions[f"{temperature:g}K_{strain:+g}"] = {**errors(frames, calc), "temperature_K": temperature, "strain": strain, "decorations": decorations}
+        conditions[f"{temperature:g}K_{strain:+g}"] = {**errors(records), "temperature_K": temperature, "strain": strain, "decorations": decorations}
     result = {
         "potential": [str(Path(p).resolve().relative_to(HERE.parents[1])) if Path(p).resolve().is_relative_to(HERE.parents[1]) else p for p in args.potential],
         "repulsion": args.repulsion if args.repulsion == "none" else Path(args.repulsion).name,
         "reference": "CHGNet 0.4.2 labels of data/md_set (frames no shipped potential was trained on)",
-        "all": errors(everything, calc),
+        "all": errors(everything),
         "conditions": conditions,
         "segments": segments,
     }
-    out.write_text(json.dumps(result, indent=1))
+    atomic_write_text(out, json.dumps(result, indent=1))
     print(table(result))
 
 
