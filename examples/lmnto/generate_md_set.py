@@ -51,6 +51,22 @@ CONDITIONS = [
 ]
 
 
+def chgnet_calculator():
+    """CHGNet (bundled weights, CPU) as an ASE calculator of energies and forces only: MD and
+    labelling need no stress or magnetic moments, and skipping the stress backward pass
+    halves the time per step (same energies and forces)."""
+    from chgnet.model import CHGNet
+    from chgnet.model.dynamics import CHGNetCalculator
+
+    class EnergyForces(CHGNetCalculator):
+        implemented_properties = ["energy", "free_energy", "forces"]
+
+        def calculate(self, atoms=None, properties=None, system_changes=None):
+            super().calculate(atoms, properties, system_changes, task="ef")
+
+    return EnergyForces(model=CHGNet.load(verbose=False), use_device="cpu")
+
+
 def segments(n_decorations: int, frames_per_segment: int, base_seed: int) -> list[dict]:
     out = []
     nc = len(CONDITIONS)
@@ -145,24 +161,13 @@ def main(argv=None) -> None:
     import ase.io
     import torch
     from chgnet import __version__ as chgnet_version
-    from chgnet.model import CHGNet
-    from chgnet.model.dynamics import CHGNetCalculator
 
     torch.set_num_threads(1)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     relaxed = ase.io.read(RELAXED)
 
-    class EnergyForces(CHGNetCalculator):
-        """CHGNet without stress and magnetic moments: the NVT run needs neither, and skipping
-        the stress backward pass halves the time per step (same energies and forces)."""
-
-        implemented_properties = ["energy", "free_energy", "forces"]
-
-        def calculate(self, atoms=None, properties=None, system_changes=None):
-            super().calculate(atoms, properties, system_changes, task="ef")
-
-    calc = EnergyForces(model=CHGNet.load(verbose=False), use_device="cpu")
+    calc = chgnet_calculator()
     plan = segments(args.decorations, args.frames_per_segment, args.seed)
     prov_path = out / "provenance.json"
     provenance = (

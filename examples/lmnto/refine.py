@@ -47,11 +47,15 @@ from train import config_dict  # noqa: E402
 
 
 def atomic_write(path: Path, frames) -> None:
+    import io
+
     import ase.io
 
-    tmp = path.with_name(path.name + ".tmp.extxyz")
-    ase.io.write(tmp, frames, format="extxyz")
-    os.replace(tmp, path)
+    from trainer.atomic_io import atomic_write_text
+
+    buf = io.StringIO()
+    ase.io.write(buf, frames, format="extxyz")
+    atomic_write_text(path, buf.getvalue())
 
 
 def lammps_md(potential: list[str], workdir: Path, args, seed: int, repulsion) -> Path:
@@ -96,7 +100,7 @@ def committee(members: list[Path], frames: Path, rnd: Path) -> dict:
     cmd = [sys.executable, "-m", "trainer", "committee", "--structures", str(frames), "--json", str(rnd / "committee.json")]
     for m in members:
         cmd += ["--member", str(m)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if proc.returncode != 0:
         raise RuntimeError(f"committee failed:\n{proc.stderr[-3000:]}")
     return json.loads((rnd / "committee.json").read_text())
@@ -116,16 +120,9 @@ def choose(per_frame: list[dict], count: int, threshold: float) -> list[int]:
 def labeller(spec: str):
     """An ASE calculator giving reference energies and forces."""
     if spec == "chgnet":
-        from chgnet.model import CHGNet
-        from chgnet.model.dynamics import CHGNetCalculator
+        from generate_md_set import chgnet_calculator
 
-        class EnergyForces(CHGNetCalculator):
-            implemented_properties = ["energy", "free_energy", "forces"]
-
-            def calculate(self, atoms=None, properties=None, system_changes=None):
-                super().calculate(atoms, properties, system_changes, task="ef")
-
-        return EnergyForces(model=CHGNet.load(verbose=False), use_device="cpu")
+        return chgnet_calculator()
     if spec.startswith("potential:"):
         from export.calculator import TaylorannCalculator
         from trainer.committee import member_files
@@ -134,11 +131,9 @@ def labeller(spec: str):
     raise SystemExit(f"--labeller: expected 'chgnet' or 'potential:DIR', got {spec!r}")
 
 
-def label(selected: Path, out: Path, calc, rnd_index: int) -> int:
-    import ase.io
+def label(frames: list, out: Path, calc, rnd_index: int) -> int:
     from ase.calculators.singlepoint import SinglePointCalculator
 
-    frames = ase.io.read(selected, ":") if selected.exists() and selected.stat().st_size > 0 else []
     done = []
     for atoms in frames:
         probe = atoms.copy()
@@ -200,6 +195,8 @@ def main(argv=None) -> dict:
     if len(args.committee) < 2:
         parser.error("--committee needs at least two members")
 
+    from trainer.atomic_io import atomic_write_text
+    from trainer.committee import member_files
     from trainer.repulsion import Repulsion
 
     out = Path(args.out).resolve()
@@ -216,7 +213,7 @@ def main(argv=None) -> dict:
         row = state["rounds"][r] if r < len(state["rounds"]) else {"round": r}
         frames = rnd / "frames.extxyz"
         if not frames.exists():
-            lammps_md(members[0] if members[0].is_file() else sorted(members[0].glob("*.nn.ascii")), rnd / "md", args, 4928 + r, repulsion)
+            lammps_md(member_files(members[0]), rnd / "md", args, 4928 + r, repulsion)
         spread = committee(members, frames, rnd) if not (rnd / "committee.json").exists() else json.loads((rnd / "committee.json").read_text())
         per_frame = spread["frames"]
         chosen = choose(per_frame, args.select, args.threshold)
@@ -237,18 +234,17 @@ def main(argv=None) -> dict:
                 import ase.io
 
                 md = ase.io.read(frames, ":")
-                atomic_write(rnd / "selected.extxyz", [md[k] for k in chosen])
+                selected = [md[k] for k in chosen]
+                atomic_write(rnd / "selected.extxyz", selected)  # the record of what was sent for labelling
                 calc = calc or labeller(args.labeller)
-                row["labelled"] = label(rnd / "selected.extxyz", target, calc, r)
+                row["labelled"] = label(selected, target, calc, r)
             labelled.append(target)
             row["labelled_total"] = sum(x.get("labelled", 0) for x in state["rounds"][:r]) + row.get("labelled", 0)
             row["members"] = train_members(rnd, labelled, args)
             members = [rnd / "members" / m["member"] / "potential" for m in row["members"]]
         state["rounds"][r:] = [row]
         state["converged"] = converged
-        tmp = state_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(state, indent=1))
-        os.replace(tmp, state_path)
+        atomic_write_text(state_path, json.dumps(state, indent=1))
         print(json.dumps(row), flush=True)
         if converged:
             break
