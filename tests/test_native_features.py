@@ -317,7 +317,7 @@ def test_energy_loss_chunks_are_views_and_equal_one_pass(models, structures):
         s.energy = -1.0 * s.natoms
     pool = model_handles(model)
     feats = concat_features([featurize(model, structures, pool), featurize(model, structures[::-1], pool)])
-    assert feats.rows_in_structure_order()
+    assert feats.rows_in_structure_order
     part = feats.structures(2, 6)
     for t, g in enumerate(part.descriptors):
         assert g.data_ptr() == feats.descriptors[t][int((feats.structure_of_row[t] < 2).sum())].data_ptr()  # a view
@@ -332,7 +332,7 @@ def test_energy_loss_chunks_are_views_and_equal_one_pass(models, structures):
     one, g_one = loss_and_grad()
     chunked, g_chunked = loss_and_grad(chunk=3)
     shuffled = feats.subset(torch.tensor([5, 0, 3, 7, 1, 6, 2, 4]))
-    assert not shuffled.rows_in_structure_order()
+    assert not shuffled.rows_in_structure_order
     model.zero_grad()
     copied = energy_loss_backward(model, shuffled, chunk=3)
     g_copied = torch.cat([p.grad.flatten() for p in model.parameters()])

@@ -4,6 +4,7 @@ tests compare the C++ features and cached-Jacobian forces against."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -47,14 +48,16 @@ class Features:
             s.append(remap[st[keep]])
         return Features(d, s, self.natoms[structures], self.energy[structures])
 
+    @functools.cached_property
     def rows_in_structure_order(self) -> bool:
         """Whether every species' rows run in structure order (as featurizing and
-        ``concat_features`` leave them; ``subset`` with unsorted indices does not)."""
+        ``concat_features`` leave them; ``subset`` with unsorted indices does not); computed
+        once per Features, not per loss evaluation."""
         return all(bool((st[1:] >= st[:-1]).all()) for st in self.structure_of_row)
 
     def structures(self, start: int, stop: int) -> "Features":
         """Structures ``start`` .. ``stop`` - 1 as views of these rows, no copy; needs
-        ``rows_in_structure_order()``."""
+        ``rows_in_structure_order``."""
         d, s = [], []
         bounds = torch.tensor([start, stop], dtype=torch.int64)
         for g, st in zip(self.descriptors, self.structure_of_row):

@@ -54,11 +54,16 @@ class Run:
         normalize(self.model, self.train_features, cohesive_per_atom(self.splits.train, c.data.reference_energies), self.world)
         self.test_features = featurize(self.model, self.splits.test, self.pool)
         self.taylor_features = None
-        self._joined: tuple | None = None  # (the Taylor features it was built from, joined features)
+        self.energy_rows: Features | None = None  # a fixed Taylor set joined with the reference rows
         self.n_taylor = 0
         self.n_taylor_local = 0
         if c.training.mode == "taylor" and c.taylor.sampling == "fixed":
             self.taylor_features = self._taylor_features(epoch=0)
+            if self.taylor_features is not None:  # one copy: reference and Taylor rows become views of it
+                ntrain = self.train_features.nstructures
+                self.energy_rows = concat_features([self.train_features, self.taylor_features])
+                self.train_features = self.energy_rows.structures(0, ntrain)
+                self.taylor_features = self.energy_rows.structures(ntrain, self.energy_rows.nstructures)
         self.force_parts: list = []
         if c.training.mode == "forces":
             self.force_parts = self._force_parts(self.local_train)
@@ -77,20 +82,13 @@ class Run:
             self._restore()
 
     def _energy_data(self) -> Features:
-        """The training rows of an energy or Taylor epoch: reference then Taylor structures.
-        With a fixed Taylor set they are joined once and the reference and Taylor features
-        become views of the joined rows (one copy in memory, none per epoch)."""
+        """The training rows of an energy or Taylor epoch: reference then Taylor structures
+        (a fixed set joined once in ``prepare``, a resampled one every epoch)."""
+        if self.energy_rows is not None:
+            return self.energy_rows
         if self.taylor_features is None:
             return self.train_features
-        if self._joined is not None and self._joined[0] is self.taylor_features:
-            return self._joined[1]
-        ntrain = self.train_features.nstructures
-        data = concat_features([self.train_features, self.taylor_features])
-        if self.config.taylor.sampling == "fixed":
-            self.train_features = data.structures(0, ntrain)
-            self.taylor_features = data.structures(ntrain, data.nstructures)
-        self._joined = (self.taylor_features, data)
-        return data
+        return concat_features([self.train_features, self.taylor_features])
 
     def _force_parts(self, structures) -> list:
         """One cached ``ForceData`` if its Jacobians fit ``forces.jacobian_memory_gb``, else

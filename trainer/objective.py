@@ -25,7 +25,7 @@ def energy_loss_backward(model: AenetModel, features: Features, chunk: int = 409
     n = features.nstructures
     norm = n if total is None else total
     value = 0.0
-    ordered = n <= chunk or features.rows_in_structure_order()
+    ordered = n <= chunk or features.rows_in_structure_order
     for start in range(0, n, chunk):
         stop = min(n, start + chunk)
         if start == 0 and stop == n:
