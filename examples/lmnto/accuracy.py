@@ -131,11 +131,11 @@ def table(results: dict) -> str:
 
 
 def save(results: dict, paths: list[Path]) -> None:
+    from trainer.atomic_io import atomic_write_text
+
     for path in paths:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(results, indent=1))
-        tmp.replace(path)
+        atomic_write_text(path, json.dumps(results, indent=1))
 
 
 def main(argv=None) -> None:
