@@ -89,7 +89,10 @@ def test_explicit_gradient_equals_autograd(tmp_path, name):
     assert float(ref_grad.abs().max()) > 1e-3
     assert float((energies - ref.detach()).abs().max()) <= 1e-12 * float(ref.abs().max())
     assert float((grad - ref_grad).abs().max()) <= 1e-12 * float(ref_grad.abs().max())
-    np.testing.assert_array_equal(scripted(species, edge_index, vec).detach().numpy(), ref.detach().numpy())
+    # format-1 forward of the scripted model = the eager model's ops; the TorchScript interpreter may pick
+    # another kernel for a reduction, so agreement is to a few ulp, not bitwise (1 ulp, 1.2e-16 relative,
+    # seen on the LMNTO frame on one CI machine)
+    np.testing.assert_allclose(scripted(species, edge_index, vec).detach().numpy(), ref.detach().numpy(), rtol=1e-14, atol=0)
 
 
 def test_mixed_setups_and_chunks_equal_autograd(tmp_path):
