@@ -33,3 +33,14 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     atomic_write_bytes(path, text.encode())
+
+
+def atomic_write_extxyz(path: str | os.PathLike, frames) -> None:
+    """ASE ``Atoms`` frames as one extended-XYZ file, written atomically."""
+    import io
+
+    import ase.io
+
+    buf = io.StringIO()
+    ase.io.write(buf, list(frames), format="extxyz")
+    atomic_write_text(path, buf.getvalue())

@@ -146,7 +146,7 @@ def _evaluate(args) -> None:
 
 
 def _committee(args) -> None:
-    from .atomic_io import atomic_write_text
+    from .atomic_io import atomic_write_extxyz, atomic_write_text
     from .committee import Committee, select
     from .readers import read_many
 
@@ -161,13 +161,7 @@ def _committee(args) -> None:
         print(f"  {s.name[-40:]:<40s} {s.natoms:6d} {s.energy_std:14.4f} {s.force_std_max:11.4f} {s.force_std_mean:12.4f} {s.extrapolating_atoms:7d}")
     chosen = select(spreads, args.select, args.threshold) if args.select else []
     if args.write:
-        import io
-
-        import ase.io
-
-        buf = io.StringIO()
-        ase.io.write(buf, [structures[k].to_ase() for k in chosen], format="extxyz")
-        atomic_write_text(args.write, buf.getvalue())
+        atomic_write_extxyz(args.write, [structures[k].to_ase() for k in chosen])
         print(f"# selected {len(chosen)} frames (largest maximum force spread) -> {args.write}")
     if args.json:
         doc = {"members": committee.members, "frames": [s.to_json(per_atom=True) for s in spreads], "selected": chosen}

@@ -45,17 +45,7 @@ from nve import SPECIES, START, lammps_input  # noqa: E402
 from splits import REFERENCE_ENERGIES  # noqa: E402
 from train import config_dict  # noqa: E402
 
-
-def atomic_write(path: Path, frames) -> None:
-    import io
-
-    import ase.io
-
-    from trainer.atomic_io import atomic_write_text
-
-    buf = io.StringIO()
-    ase.io.write(buf, frames, format="extxyz")
-    atomic_write_text(path, buf.getvalue())
+from trainer.atomic_io import atomic_write_extxyz as atomic_write  # noqa: E402
 
 
 def lammps_md(potential: list[str], workdir: Path, args, seed: int, repulsion) -> Path:
