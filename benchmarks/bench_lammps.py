@@ -14,6 +14,22 @@ MD: NVE, 0.5 fs, 300 K start, neighbour skin 1 Å checked every step; each measu
 repeated R times: min and median are reported. The `mpirun -np 2` speed-up is
 t(np=1) / t(np=2) at the largest N >= 10,000.
 
+Results of 2026-12-02, later (format 2 with ``parallel_parts``: at 2 threads the centres' chunks
+run as two parts at once through torch.jit.fork, one intra-op thread each; code of this commit;
+benchmarks/results/2026-12-02-lammps-fork.json; CHGNet and water jobs paused; the VM was slow
+this hour: native 12.8 where it ran 8.8 in the morning), µs/atom/step, min / median of 3:
+
+    atoms  threads  native          torch           torch/native
+    224    1        12.76 / 13.15   45.33 / 46.94   3.55 / 3.57
+    224    2        11.26 / 12.15   34.50 / 36.84   3.06 / 3.03
+    10080  1        12.63 / 13.67   38.82 / 39.98   3.07 / 2.92
+    10080  2        12.68 / 12.74   24.49 / 26.28   1.93 / 2.06
+    10080  np=2      6.73 / 7.56    23.38 / 26.40   (speed-up vs np=1: 1.88x / 1.66x)
+    C API (Tinker hook path), 224 atoms, ms per call: native 7.97 / 8.25, torch 18.26 / 18.30
+
+2 threads now speed the TorchScript backend up (224: 45.3 -> 34.5, 10,080: 38.8 -> 24.5) where
+before they slowed it down (intra-op threads on small operations: 37.4 -> 41.6 at 224).
+
 Results of 2026-12-02 (format 2 rewritten as batched matrix products, code of commit f8d2b42 with 2^19-entry chunks;
 benchmarks/results/2026-12-02-lammps.json; CHGNet job paused), µs/atom/step, min / median of 3:
 

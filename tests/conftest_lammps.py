@@ -61,8 +61,9 @@ def write_data(atoms, path: Path, species=SPECIES) -> Frame:
     return Frame(write_lammps_data(Structure.from_ase(atoms), path, list(species)))
 
 
-def run_lammps(script: str, workdir: Path, np_: int = 1, check: bool = True, timeout: int = 600):
-    """Run `lmp -in in.lmp` (under `mpirun -np N` if N > 1); returns (returncode, combined output)."""
+def run_lammps(script: str, workdir: Path, np_: int = 1, check: bool = True, timeout: int = 600, threads: int = 1):
+    """Run `lmp -in in.lmp` (under `mpirun -np N` if N > 1) with OMP_NUM_THREADS=threads;
+    returns (returncode, combined output)."""
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "in.lmp").write_text(script)
     lmp = shutil.which("lmp")
@@ -70,7 +71,7 @@ def run_lammps(script: str, workdir: Path, np_: int = 1, check: bool = True, tim
     cmd = [lmp, "-in", "in.lmp", "-log", "log.lammps"]
     if np_ > 1:
         cmd = [shutil.which("mpirun"), "-np", str(np_)] + cmd
-    env = dict(os.environ, OMP_NUM_THREADS="1")
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
     proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout, env=env)
     output = proc.stdout + proc.stderr
     if check:

@@ -80,7 +80,7 @@ def test_explicit_gradient_equals_autograd(tmp_path, name):
         structure.species = ["Ti"] * structure.natoms
     species, edge_index, vec = _inputs(model, structure)
     if name.startswith("moments"):
-        assert all(g.moments for g in ExplicitGradientModel(model).groups)
+        assert all(g.group.moments for g in ExplicitGradientModel(model).groups)
     v = vec.clone().requires_grad_(True)
     ref = model(species, edge_index, v)
     (ref_grad,) = torch.autograd.grad(ref.sum(), v)
@@ -111,7 +111,7 @@ def test_mixed_setups_and_chunks_equal_autograd(tmp_path):
     _, pb = write_random_potential(b, {"radial_cutoff": 5.0, "radial_order": 5, "angular_cutoff": 4.0, "angular_order": 4}, {"hidden": [3, 3]}, seed=5)
     model = model_from_potentials([read_potential(pa[0]), read_potential(pb[1])])  # Ti from a, O from b
     explicit = ExplicitGradientModel(model)
-    assert [g.members for g in explicit.groups] == [[0], [1]]
+    assert [g.group.members for g in explicit.groups] == [[0], [1]]
     scripted = torch.jit.script(explicit.eval())
     structure = read_structures(TIO2 / "structure-002.xsf")[0]
     species, edge_index, vec = _inputs(model, structure)

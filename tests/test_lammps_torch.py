@@ -73,7 +73,7 @@ def reference_energy_forces(atoms):
     return e.item(), -g.numpy()
 
 
-def _forces_and_pe(work, pair_coeff, extra="", np_=1):
+def _forces_and_pe(work, pair_coeff, extra="", np_=1, threads=1):
     script = (
         lammps_header("data.lmp", pair_coeff)
         + extra
@@ -82,7 +82,7 @@ def _forces_and_pe(work, pair_coeff, extra="", np_=1):
             "dump d all custom 1 f.dump id fx fy fz\ndump_modify d sort id format float %.17g\nrun 0\n"
         )
     )
-    _, out = run_lammps(script, work, np_=np_)
+    _, out = run_lammps(script, work, np_=np_, threads=threads)
     d = read_dump(work / "f.dump")
     return thermo_table(out)[-1], np.column_stack([d["fx"], d["fy"], d["fz"]])
 
@@ -134,7 +134,8 @@ def test_exported_twin_matches_nnascii(tmp_path):
 
 def test_exported_format2_fix_numdiff_and_two_ranks(tmp_path):
     """The exporter's format-2 model (explicit gradients) in LAMMPS: forces agree with
-    LAMMPS's own central differences (fix numdiff) and -np 2 gives the -np 1 numbers."""
+    LAMMPS's own central differences (fix numdiff); -np 2, and 2 threads (the centres in
+    two parts run at once, torch.jit.fork), give the -np 1, 1-thread numbers."""
     from export.commands import export_torchscript
     from trainer.torchscript import load_torchscript
 
@@ -149,11 +150,14 @@ def test_exported_format2_fix_numdiff_and_two_ranks(tmp_path):
     assert np.abs(d["fx"]).max() > 1e-2
     assert max(np.abs(d[f"f{c}"] - d[f"f_nd[{k}]"]).max() for k, c in enumerate("xyz", 1)) <= 1e-6
     rows = {}
-    for np_ in (1, 2):
-        work = tmp_path / f"np{np_}"
+    for np_, threads in ((1, 1), (2, 1), (1, 2)):
+        work = tmp_path / f"np{np_}_threads{threads}"
         work.mkdir()
         write_data(atoms, work / "data.lmp")
-        rows[np_] = _forces_and_pe(work, f"{model} Ti O", np_=np_)
+        rows[np_ if threads == 1 else "threads"] = _forces_and_pe(work, f"{model} Ti O", np_=np_, threads=threads)
+    # 2 threads: the same sums per centre in other chunks (exact in practice; 1e-12 allowed)
+    assert abs(rows[1][0]["PotEng"] - rows["threads"][0]["PotEng"]) <= 1e-12 * abs(rows[1][0]["PotEng"])
+    np.testing.assert_allclose(rows["threads"][1], rows[1][1], rtol=0, atol=1e-12)
     assert abs(rows[1][0]["PotEng"] - rows[2][0]["PotEng"]) <= 1e-10 * abs(rows[1][0]["PotEng"])
     assert abs(rows[1][0]["Press"] - rows[2][0]["Press"]) <= 1e-8 * max(1.0, abs(rows[1][0]["Press"]))
     np.testing.assert_allclose(rows[2][1], rows[1][1], rtol=0, atol=1e-10)

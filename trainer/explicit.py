@@ -12,7 +12,8 @@ its derivative and the networks' back-substitution are a few batched matrix prod
   half the full double sum less its diagonal; dE/du_a = sum_b H_ab u_b.
 
 ``energies_and_gradient(species, edge_index, edge_vec) -> (energies[N], grad[E, 3])`` is the
-method MD hosts call; ``forward`` keeps the format-1 contract (energies only, differentiable
+method MD hosts call (with ``parallel_parts`` > 1 the chunks are split into that many parts
+that run at once through ``torch.jit.fork``); ``forward`` keeps the format-1 contract (energies only, differentiable
 through autograd with respect to ``edge_vec``). Float64 throughout.
 
 Chebyshev set-ups only: models with Behler2011 set-ups are exported in format 1 (autograd).
@@ -318,6 +319,23 @@ class ExplicitGroup(torch.nn.Module):
         return energy, grad.view(nc * width, 3).index_select(0, slot)
 
 
+class ChunkRunner(torch.nn.Module):
+    """Evaluates a list of a group's chunks (slices of its centres and their edges): the unit
+    of work that ``energies_and_gradient`` forks when ``parallel_parts`` > 1."""
+
+    def __init__(self, group: ExplicitGroup):
+        super().__init__()
+        self.group = group
+
+    def forward(
+        self, centre_species: torch.Tensor, n_edges: torch.Tensor, nbr_species: torch.Tensor, vec: torch.Tensor, chunks: List[List[int]]
+    ) -> List[Tuple[torch.Tensor, torch.Tensor]]:
+        out: List[Tuple[torch.Tensor, torch.Tensor]] = []
+        for c in chunks:
+            out.append(self.group.evaluate(centre_species[c[0] : c[1]], n_edges[c[0] : c[1]], nbr_species[c[2] : c[3]], vec[c[2] : c[3]]))
+        return out
+
+
 def explicit_supported(model: AenetModel) -> bool:
     return all(isinstance(m.descriptor, ChebyshevDescriptor) for m in model.species_models)
 
@@ -341,12 +359,18 @@ class ExplicitGradientModel(torch.nn.Module):
                 members.append([])
             members[keys.index(key)].append(t)
         models = model.species_models
-        self.groups = torch.nn.ModuleList([ExplicitGroup(models[group[0]].descriptor, group, [ExplicitNetwork(models[t]) for t in group]) for group in members])
+        self.groups = torch.nn.ModuleList(
+            [ChunkRunner(ExplicitGroup(models[group[0]].descriptor, group, [ExplicitNetwork(models[t]) for t in group])) for group in members]
+        )
         group_of = [0] * len(models)
         for g, group in enumerate(members):
             for t in group:
                 group_of[t] = g
         self.chunk_elements = CHUNK_ELEMENTS
+        # hosts set this to their thread count (the C++ backend: OMP_NUM_THREADS, each part
+        # with one intra-op thread); the chunks are then split into this many parts that run
+        # in parallel (torch.jit.fork); every centre's sums stay the same
+        self.parallel_parts = 1
         self.register_buffer("group_of_species", torch.tensor(group_of, dtype=torch.int64))
         # an atom without neighbours has G = 0: its energy is a constant of its species (hosts
         # pass ghost atoms too; they never enter the descriptor passes)
@@ -371,36 +395,51 @@ class ExplicitGradientModel(torch.nn.Module):
         nbr_species = species.index_select(0, edge_index[1])
         single = len(self.groups) == 1
         group_of_centre = self.group_of_species.index_select(0, species.index_select(0, centres))
-        for g, group in enumerate(self.groups):
+        parts = max(1, self.parallel_parts)
+        for g, runner in enumerate(self.groups):
             if single:
                 atoms = centres
                 n_edges = counts
                 edges = torch.zeros(0, dtype=torch.int64)
+                vec = edge_vec
+                nbr = nbr_species
             else:
                 mine = torch.nonzero(group_of_centre == g).squeeze(1)
                 atoms = centres[mine]
                 n_edges = counts[mine]
                 edges = torch.nonzero(group_of_centre[inverse] == g).squeeze(1)
+                vec = edge_vec.index_select(0, edges)
+                nbr = nbr_species.index_select(0, edges)
             na = atoms.shape[0]
             if na > 0:
-                per_chunk = max(1, self.chunk_elements // (int(n_edges.max()) * group.nr))
+                per_chunk = max(1, self.chunk_elements // (int(n_edges.max()) * runner.group.nr))
                 nchunks = (na + per_chunk - 1) // per_chunk
+                if parts > 1:
+                    nchunks = max(nchunks, min(parts, na))
                 per_chunk = (na + nchunks - 1) // nchunks  # equal chunks
-                bounds = torch.cumsum(n_edges, 0)
+                bounds: List[int] = torch.cumsum(n_edges, 0).tolist()
+                chunks: List[List[int]] = []
                 start = 0
                 first = 0
                 while start < na:
                     stop = min(start + per_chunk, na)
-                    last = int(bounds[stop - 1])
-                    mine_atoms = atoms[start:stop]
-                    if single:  # a group's edges are one range: slices, no gathers
-                        e, gr = group.evaluate(species.index_select(0, mine_atoms), n_edges[start:stop], nbr_species[first:last], edge_vec[first:last])
-                        grad[first:last] = gr
-                    else:
-                        ce = edges[first:last]
-                        e, gr = group.evaluate(species.index_select(0, mine_atoms), n_edges[start:stop], nbr_species[ce], edge_vec.index_select(0, ce))
-                        grad.index_copy_(0, ce, gr)
-                    energies.index_copy_(0, mine_atoms, e)
+                    last = bounds[stop - 1]
+                    chunks.append([start, stop, first, last])
                     start = stop
                     first = last
+                centre_species = species.index_select(0, atoms)
+                nparts = min(parts, len(chunks))
+                step = (len(chunks) + nparts - 1) // nparts
+                futures = [torch.jit.fork(runner, centre_species, n_edges, nbr, vec, chunks[k * step : (k + 1) * step]) for k in range(1, nparts)]
+                results = runner(centre_species, n_edges, nbr, vec, chunks[:step])
+                for fut in futures:
+                    results += torch.jit.wait(fut)
+                for k in range(len(chunks)):
+                    c = chunks[k]
+                    e, gr = results[k]
+                    if single:  # a group's edges are one range: slices, no gathers
+                        grad[c[2] : c[3]] = gr
+                    else:
+                        grad.index_copy_(0, edges[c[2] : c[3]], gr)
+                    energies.index_copy_(0, atoms[c[0] : c[1]], e)
         return energies, grad

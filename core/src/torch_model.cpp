@@ -1,6 +1,7 @@
 // TorchScript backend (the only translation unit that includes libtorch).
 // MD contract: energies[N] = model(species int64[N], edge_index int64[2,E],
 // edge_vec float64[E,3]); metadata in the extra file "taylorann.json".
+#include <ATen/Parallel.h>
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/script.h>
 
@@ -53,6 +54,22 @@ public:
             if (explicit_) {  // format 2: energies and dE/d edge_vec in one call, no autograd graph
                 c10::InferenceMode guard;
                 torch::Tensor edge_vec = torch::from_blob(const_cast<double *>(b.vec.data()), {ne, 3}, f64);
+                // models with 'parallel_parts': the host's threads (OMP_NUM_THREADS) run that
+                // many parts of the centres at once (torch.jit.fork), one intra-op thread each
+                const int threads = parallel_ ? at::get_num_threads() : 1;
+                if (parallel_ && threads != parts_) {
+                    module_.setattr("parallel_parts", int64_t(threads));
+                    parts_ = threads;
+                }
+                struct IntraOp {  // one intra-op thread during the call, the host's count after it
+                    int saved;
+                    explicit IntraOp(int threads) : saved(threads) {
+                        if (saved > 1) at::set_num_threads(1);
+                    }
+                    ~IntraOp() {
+                        if (saved > 1) at::set_num_threads(saved);
+                    }
+                } intra(threads);
                 auto result = method_->operator()({species, edge_index, edge_vec}).toTuple();
                 out = result->elements()[0].toTensor();
                 g = result->elements()[1].toTensor();
@@ -123,6 +140,7 @@ private:
             if (!found) fail(TAYLORANN_ERR_FORMAT, path_ + ": format-2 model lacks its method '" + name + "'");
             method_ = std::make_unique<torch::jit::Method>(*found);
             explicit_ = true;
+            parallel_ = module_.hasattr("parallel_parts");
         }
         const auto sp = meta.find("species");
         if (sp == meta.end() || !sp->is_array() || sp->empty())
@@ -156,6 +174,8 @@ private:
     torch::jit::Module module_;
     std::unique_ptr<torch::jit::Method> method_;
     bool explicit_ = false;
+    bool parallel_ = false;  // format 2 with the attribute 'parallel_parts' (written since 2026-12-02)
+    int parts_ = 1;
     std::vector<int64_t> species_buf_, index_buf_, centre_buf_;
 };
 
