@@ -31,7 +31,7 @@ NVE_KEYS = ("drift_meV_per_atom_per_ps", "fluctuation_meV_per_atom", "detrended_
 
 from nve import SPECIES, run_nve  # noqa: E402
 from splits import make_splits, read_frames  # noqa: E402
-from train import config_dict  # noqa: E402
+from train import config_dict, run_or_load  # noqa: E402
 
 from trainer.atomic_io import atomic_write_extxyz, atomic_write_text  # noqa: E402
 
@@ -64,17 +64,10 @@ def md_splits(folder: Path, md_set: Path = MD_SET, max_segments: int | None = No
 
 
 def train_potential(out: Path, kind: str, seed: int, splits: dict, epochs: int) -> dict:
-    from trainer.config import config_from_dict
-    from trainer.loop import Run
-
-    name = f"{kind}_s{seed}"
-    run_dir = out / name
-    if (run_dir / "summary.json").exists() and (run_dir / "potential").exists():
-        return json.loads((run_dir / "summary.json").read_text())
     mode = "taylor" if kind == "taylor" else "energy"
-    raw = config_dict(out, name, splits, mode, epochs, seed, 0.015, 20, "fixed", "test_energy", (20, 20))
+    raw = config_dict(out, f"{kind}_s{seed}", splits, mode, epochs, seed, 0.015, 20, "fixed", "test_energy", (20, 20))
     raw["training"]["threads"] = 1
-    return Run(config_from_dict(raw), resume=(run_dir / "checkpoint.pt").exists(), progress=False).run()
+    return run_or_load(raw)
 
 
 def main(argv=None) -> dict:

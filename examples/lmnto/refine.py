@@ -43,7 +43,7 @@ ROOT = HERE.parents[1]
 
 from nve import SPECIES, START, lammps_input  # noqa: E402
 from splits import REFERENCE_ENERGIES  # noqa: E402
-from train import config_dict  # noqa: E402
+from train import config_dict, run_or_load  # noqa: E402
 
 from trainer.atomic_io import atomic_write_extxyz as atomic_write  # noqa: E402
 
@@ -137,9 +137,6 @@ def label(frames: list, out: Path, calc, rnd_index: int) -> int:
 
 
 def train_members(rnd: Path, labelled: list[Path], args) -> list[dict]:
-    from trainer.config import config_from_dict
-    from trainer.loop import Run
-
     splits = {"train": Path(args.train[0]), "test": Path(args.test), "validation": Path(args.validation or args.test)}
     out = []
     for k in range(args.members):
@@ -148,11 +145,7 @@ def train_members(rnd: Path, labelled: list[Path], args) -> list[dict]:
         raw["data"]["train"] = [str(Path(p).resolve()) for p in args.train] + [str(p.resolve()) for p in labelled if p.stat().st_size > 0]
         raw["data"]["reference_energies"] = REFERENCE_ENERGIES
         raw["training"]["threads"] = 1
-        run_dir = rnd / "members" / name
-        if (run_dir / "summary.json").exists() and (run_dir / "potential").exists():
-            summary = json.loads((run_dir / "summary.json").read_text())
-        else:
-            summary = Run(config_from_dict(raw), resume=(run_dir / "checkpoint.pt").exists(), progress=False).run()
+        summary = run_or_load(raw)
         out.append({"member": name, "validation": summary["validation"], "best_epoch": summary["best_epoch"]})
     return out
 

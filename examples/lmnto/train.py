@@ -56,6 +56,18 @@ def config_dict(
     }
 
 
+def run_or_load(raw: dict) -> dict:
+    """The summary of the trainer run ``raw`` describes: read when the run finished (summary
+    and potential written), else trained, resuming from its checkpoint if one exists."""
+    from trainer.config import config_from_dict
+    from trainer.loop import Run
+
+    run_dir = Path(raw["output"])
+    if (run_dir / "summary.json").exists() and (run_dir / "potential").exists():
+        return json.loads((run_dir / "summary.json").read_text())
+    return Run(config_from_dict(raw), resume=(run_dir / "checkpoint.pt").exists(), progress=False).run()
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("mode", choices=["energy", "taylor", "forces"])
