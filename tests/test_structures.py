@@ -8,7 +8,7 @@ import pytest
 
 from conftest import POTENTIAL, ROOT, TIO2
 from trainer.errors import InputFileError
-from trainer.readers import read_structures
+from trainer.readers import read_atoms, read_structures
 from trainer.structures import Structure
 from trainer.xsf import read_xsf, write_xsf
 
@@ -39,6 +39,33 @@ def test_extxyz_through_ase(tmp_path):
     frames = read_structures(tmp_path / "two.extxyz")
     assert len(frames) == 2 and frames[1].energy == pytest.approx(s.energy)
     assert np.allclose(frames[0].forces, s.forces) and np.allclose(frames[0].cell, s.cell)
+
+
+def test_gzipped_extxyz_read_in_one_go_matches_ase(tmp_path):
+    """read_atoms decompresses a .gz whole and parses it from memory: same frames, index
+    honoured, as ase.io.read on the plain file; read_structures goes through it."""
+    import gzip
+
+    import ase.io
+
+    frames = [read_xsf(TIO2 / f"structure-00{k}.xsf").to_ase() for k in (1, 2, 3)]
+    ase.io.write(tmp_path / "three.extxyz", frames)
+    with gzip.open(tmp_path / "three.extxyz.gz", "wb") as fh:
+        fh.write((tmp_path / "three.extxyz").read_bytes())
+    plain = ase.io.read(tmp_path / "three.extxyz", ":")
+    packed = read_atoms(tmp_path / "three.extxyz.gz", ":")
+    assert len(packed) == 3
+    for a, b in zip(plain, packed):
+        assert a.get_chemical_symbols() == b.get_chemical_symbols()
+        assert np.array_equal(a.positions, b.positions) and np.array_equal(a.cell, b.cell)
+        assert a.get_potential_energy() == b.get_potential_energy()
+        assert np.array_equal(a.get_forces(), b.get_forces())
+    assert [len(a) for a in read_atoms(tmp_path / "three.extxyz.gz", "1:")] == [len(a) for a in plain[1:]]
+    structures = read_structures(tmp_path / "three.extxyz.gz")
+    assert [s.energy for s in structures] == [a.get_potential_energy() for a in plain]
+    (tmp_path / "broken.extxyz.gz").write_bytes(b"not gzip at all")
+    with pytest.raises(InputFileError, match="broken.extxyz.gz"):
+        read_structures(tmp_path / "broken.extxyz.gz")
 
 
 GOOD = (TIO2 / "structure-003.xsf").read_text()

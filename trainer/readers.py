@@ -11,6 +11,27 @@ from .structures import Structure
 from .xsf import read_xsf
 
 
+def read_atoms(path: str | os.PathLike, index: str = ":"):
+    """``ase.io.read(path, index)``, except that a gzipped file is decompressed in one go and
+    then parsed from memory (ASE reads through ``gzip`` line by line: ~80 s instead of ~2 s
+    for the two 6,000-frame LMNTO runs).  The format comes from the name (``.gz`` stripped)
+    or, failing that, from the content."""
+    import ase.io
+
+    path = Path(path)
+    if path.suffix.lower() != ".gz":
+        return ase.io.read(str(path), index=index)
+    import gzip
+    import io
+
+    from ase.io.formats import filetype
+
+    fmt = filetype(str(path))
+    with gzip.open(path, "rt") as handle:
+        text = handle.read()
+    return ase.io.read(io.StringIO(text), index=index, format=fmt)
+
+
 def read_structures(path: str | os.PathLike, index: str = ":", min_distance: float = MIN_DISTANCE) -> list[Structure]:
     """All frames of ``path`` as structures (energies/forces when the file has them), each
     checked by ``trainer.checks.check_structure`` (``min_distance`` 0 switches the distance
@@ -22,10 +43,8 @@ def read_structures(path: str | os.PathLike, index: str = ":", min_distance: flo
         structure = read_xsf(path)
         check_structure(structure, min_distance)
         return [structure]
-    import ase.io
-
     try:
-        frames = ase.io.read(str(path), index=index)
+        frames = read_atoms(path, index=index)
     except Exception as exc:  # ase raises many types; report them uniformly
         raise InputFileError(path, "parse", "a structure file ase.io can read", f"{type(exc).__name__}: {exc}") from None
     if not isinstance(frames, list):

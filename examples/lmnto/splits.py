@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from trainer.readers import read_atoms
+
 DATA = Path(__file__).resolve().parent / "data"
 RUNS = ("lmnto56_400K_runA.extxyz.gz", "lmnto56_400K_runB.extxyz.gz")
 EQUILIBRATION_FRAMES = 100
@@ -23,17 +25,8 @@ GAP = 10
 
 
 def read_frames(path: Path) -> list:
-    """All frames of an extended-XYZ file, gzipped or not (a .gz is decompressed in one go:
-    ASE's line-by-line reads through gzip took ~80 s for the two 400 K runs)."""
-    import gzip
-    import io
-
-    import ase.io
-
-    if str(path).endswith(".gz"):
-        with gzip.open(path, "rt") as handle:
-            return ase.io.read(io.StringIO(handle.read()), ":", format="extxyz")
-    return ase.io.read(path, ":")
+    """All frames of an extended-XYZ file, gzipped or not, as ASE ``Atoms``."""
+    return read_atoms(path, ":")
 
 
 def make_splits(seed: int = 2020, n_train: int = 720, n_test: int = 80):

@@ -98,16 +98,15 @@ def main(argv=None) -> None:
         print(table(json.loads(out.read_text())))
         return
 
-    import ase.io
-
     from export.calculator import TaylorannCalculator
     from trainer.atomic_io import atomic_write_text
+    from trainer.readers import read_atoms
 
     calc = TaylorannCalculator(potential=args.potential, repulsion=None if args.repulsion == "none" else args.repulsion, extrapolation="ignore")
     provenance = json.loads((Path(args.data) / "provenance.json").read_text())["segments"]
     segments, groups, everything = {}, defaultdict(list), []
     for path in sorted(Path(args.data).glob("seg_*.extxyz.gz")):
-        records = evaluate(ase.io.read(path, ":"), calc)
+        records = evaluate(read_atoms(path, ":"), calc)
         meta = provenance[path.name]
         conditions_of = {k: meta[k] for k in ("temperature_K", "strain", "decoration_seed")}
         segments[path.name] = {**errors(records), **conditions_of}
