@@ -15,12 +15,19 @@ under ``nice``:
 
     nice -n 19 python examples/lmnto/generate_md_set.py --out examples/lmnto/data/md_set
 
+Several such processes may share one ``--out`` (one per free core): each segment is claimed
+with an exclusive lock on ``seg_<k>.lock`` (released when its process ends, however it
+ends), and ``provenance.json`` is re-read and updated under a lock, so the workers never run
+the same segment nor drop each other's records.  A segment's frames depend only on its own
+seed, not on which worker ran it.
+
 Needs the optional extra: pip install ".[chgnet]".
 """
 
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import platform
@@ -144,6 +151,30 @@ def write_atomic(path: Path, frames) -> None:
     os.replace(tmp, path)
 
 
+def claim(path: Path):
+    """An open lock file holding an exclusive lock on ``path``'s segment, or None when another
+    process holds it."""
+    handle = open(path.with_suffix("").with_suffix(".lock"), "w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
+
+
+def record(prov_path: Path, fresh: dict, name: str, entry: dict) -> None:
+    """Adds ``entry`` under ``segments[name]`` of provenance.json, re-read under a lock (other
+    workers may have added theirs since), and rewrites it atomically."""
+    with open(prov_path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        provenance = json.loads(prov_path.read_text()) if prov_path.exists() else fresh
+        provenance["segments"][name] = entry
+        tmp = prov_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(provenance, indent=1))
+        os.replace(tmp, prov_path)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, help="folder for seg_<k>.extxyz.gz and provenance.json")
@@ -170,39 +201,36 @@ def main(argv=None) -> None:
     calc = chgnet_calculator()
     plan = segments(args.decorations, args.frames_per_segment, args.seed)
     prov_path = out / "provenance.json"
-    provenance = (
-        json.loads(prov_path.read_text())
-        if prov_path.exists()
-        else {
-            "method": f"CHGNet {chgnet_version} (bundled pretrained weights)",
-            "composition": "Li8Mo2Ni7Ti7O32",
-            "start": "data/lmnto56_relaxed.extxyz, cations permuted per decoration_seed (seed % 1000 == 0: as relaxed)",
-            "relaxation": "FIRE, fixed (strained) cell, fmax 0.1 eV/Å, <= 300 steps",
-            "md": {"ensemble": "Langevin", "timestep_fs": 1.0, "friction_per_fs": 0.01, "equilibrate_fs": args.equilibrate, "frame_spacing_fs": args.spacing},
-            "seed": args.seed,
-            "python": platform.python_version(),
-            "segments": {},
-        }
-    )
+    fresh = {
+        "method": f"CHGNet {chgnet_version} (bundled pretrained weights)",
+        "composition": "Li8Mo2Ni7Ti7O32",
+        "start": "data/lmnto56_relaxed.extxyz, cations permuted per decoration_seed (seed % 1000 == 0: as relaxed)",
+        "relaxation": "FIRE, fixed (strained) cell, fmax 0.1 eV/Å, <= 300 steps",
+        "md": {"ensemble": "Langevin", "timestep_fs": 1.0, "friction_per_fs": 0.01, "equilibrate_fs": args.equilibrate, "frame_spacing_fs": args.spacing},
+        "seed": args.seed,
+        "python": platform.python_version(),
+        "segments": {},
+    }
     for seg in plan:
         if args.only is not None and seg["index"] not in args.only:
             continue
         path = out / f"seg_{seg['index']:03d}.extxyz.gz"
         if path.exists():
             continue
-        started = time.time()
-        frames = run_segment(seg, relaxed, calc, args.equilibrate, args.spacing, not args.no_progress)
-        write_atomic(path, frames)
-        provenance["segments"][path.name] = {
-            **seg,
-            "chgnet_task": "ef",
-            "seconds": round(time.time() - started, 1),
-            "generated": time.strftime("%Y-%m-%d %H:%M:%S"),
-        }
-        tmp = prov_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(provenance, indent=1))
-        os.replace(tmp, prov_path)
-        print(f"{path.name}: {len(frames)} frames, {time.time() - started:.0f} s", flush=True)
+        lock = claim(path)
+        if lock is None:  # another worker is on it
+            continue
+        try:
+            if path.exists():  # finished by another worker since the check above
+                continue
+            started = time.time()
+            frames = run_segment(seg, relaxed, calc, args.equilibrate, args.spacing, not args.no_progress)
+            write_atomic(path, frames)
+            entry = {**seg, "chgnet_task": "ef", "seconds": round(time.time() - started, 1), "generated": time.strftime("%Y-%m-%d %H:%M:%S")}
+            record(prov_path, fresh, path.name, entry)
+            print(f"{path.name}: {len(frames)} frames, {time.time() - started:.0f} s", flush=True)
+        finally:
+            lock.close()
 
 
 if __name__ == "__main__":
