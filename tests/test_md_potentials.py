@@ -1,6 +1,7 @@
 """examples/lmnto/md_potentials.py, the Fig. 10 driver (issue #10 item 3), at a tiny scale:
 one MD-set segment, one potential per kind, 2 L-BFGS epochs, 20 fs of NVE in real LAMMPS;
-a second call resumes from the files and changes nothing."""
+a second call resumes from the files and changes nothing; with --archive, a call on a fresh
+--out (another session's machine) trains and runs nothing and reports the same numbers."""
 
 from __future__ import annotations
 
@@ -9,14 +10,16 @@ import math
 import subprocess
 import sys
 
+import numpy as np
+
 from conftest import ROOT
 
 LMNTO = ROOT / "examples" / "lmnto"
 
 
-def _run(out):
-    cmd = [sys.executable, str(LMNTO / "md_potentials.py"), "--out", str(out), "--max-segments", "1", "--no-accuracy-set", "--members", "1"]
-    cmd += ["--epochs", "2", "--ps", "0.02", "--equilibration", "0.01"]
+def _run(out, *extra, segments=1):
+    cmd = [sys.executable, str(LMNTO / "md_potentials.py"), "--out", str(out), "--max-segments", str(segments), "--no-accuracy-set", "--members", "1"]
+    cmd += ["--epochs", "2", "--ps", "0.02", "--equilibration", "0.01", *extra]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return json.loads((out / "fig10.json").read_text()), proc.stdout
@@ -35,3 +38,21 @@ def test_fig10_driver_trains_runs_nve_and_resumes(tmp_path):
     assert "| taylor_s1 |" in stdout
     again, _ = _run(tmp_path / "fig10")
     assert again == doc
+
+
+def test_fig10_archive_is_reused_on_a_fresh_out_and_refuses_other_splits(tmp_path):
+    archive = tmp_path / "archive"
+    doc, _ = _run(tmp_path / "a", "--archive", str(archive))
+    assert json.loads((archive / "fig10.json").read_text()) == doc
+    for name in ("taylor_s1", "energy_s1"):
+        kept = archive / name
+        assert {p.name for p in kept.iterdir()} >= {"Li.nn.ascii", "O.nn.ascii", "summary.json", "config.yaml", "history.csv"}
+        trace = np.loadtxt(archive / "nve" / f"{name}_0.02ps.csv.gz", ndmin=2)
+        assert trace.shape[1] == 6 and trace[0, 0] == 0 and trace[-1, 0] == 20  # thermo every 10 steps, every 10th row kept
+    assert (archive / "fig10.png").stat().st_size > 0
+    again, _ = _run(tmp_path / "b", "--archive", str(archive))
+    assert again == doc
+    assert not (tmp_path / "b" / "taylor_s1").exists() and not (tmp_path / "b" / "nve").exists()
+    cmd = [sys.executable, str(LMNTO / "md_potentials.py"), "--out", str(tmp_path / "c"), "--max-segments", "2", "--no-accuracy-set"]
+    proc = subprocess.run(cmd + ["--members", "1", "--epochs", "2", "--archive", str(archive)], capture_output=True, text=True, cwd=ROOT, timeout=900)
+    assert proc.returncode != 0 and "splits.json" in proc.stderr and "use another --archive" in proc.stderr

@@ -13,6 +13,13 @@ subsampling). The accuracy set's 250 validation frames (the last 2.5 ps of run B
 out of training and selection and give the validation numbers. Every potential is a normal
 trainer run in ``OUT/<kind>_s<seed>/`` (resumed if stopped, skipped when finished), every NVE run
 a folder ``OUT/nve/<kind>_s<seed>_<ps>ps/``; ``OUT/fig10.json`` collects the numbers after each.
+
+With ``--archive DIR`` (the committed record, ``examples/lmnto/fig10``), a finished potential is
+also kept in ``DIR/<name>/`` (``.nn.ascii`` files, summary.json, config.yaml, every 10th row of
+metrics.csv), every NVE run's thermo trace (every 100 fs) in ``DIR/nve/<name>_<ps>ps.csv.gz``
+and the numbers in ``DIR/fig10.json``, with ``DIR/fig10.png`` (total-energy traces, the
+paper's Fig. 10). A later session, on another machine, skips what the archive holds; the
+archive refuses to mix potentials trained on different splits (``DIR/splits.json``).
 """
 
 from __future__ import annotations
@@ -27,7 +34,8 @@ HERE = Path(__file__).resolve().parent
 MD_SET = HERE / "data" / "md_set"
 TEST_FRAMES = 8  # per segment, its last frames
 GAP_FRAMES = 3  # dropped before them (frames are 20 fs apart)
-NVE_KEYS = ("drift_meV_per_atom_per_ps", "fluctuation_meV_per_atom", "detrended_fluctuation_meV_per_atom", "mean_temperature_K", "steps")
+TRACE_COLUMNS = ("step", "time_ps", "temperature_K", "pe_eV", "ke_eV", "etotal_eV")
+NVE_KEYS = ("natoms", "drift_meV_per_atom_per_ps", "fluctuation_meV_per_atom", "detrended_fluctuation_meV_per_atom", "mean_temperature_K", "steps")
 
 from nve import SPECIES, run_nve  # noqa: E402
 from splits import make_splits, read_frames  # noqa: E402
@@ -63,11 +71,51 @@ def md_splits(folder: Path, md_set: Path = MD_SET, max_segments: int | None = No
     return paths
 
 
-def train_potential(out: Path, kind: str, seed: int, splits: dict, epochs: int) -> dict:
+def train_potential(out: Path, kind: str, seed: int, splits: dict, epochs: int, archive: Path | None = None) -> tuple[dict, list[str]]:
+    """The run's summary and its .nn.ascii files (in ``archive`` if it holds the potential)."""
+    from trainer.archive import keep_run
+
+    name = f"{kind}_s{seed}"
+    kept = archive / name if archive else None
+    if kept and (kept / "summary.json").exists():
+        return json.loads((kept / "summary.json").read_text()), [str(kept / f"{e}.nn.ascii") for e in SPECIES]
     mode = "taylor" if kind == "taylor" else "energy"
-    raw = config_dict(out, f"{kind}_s{seed}", splits, mode, epochs, seed, 0.015, 20, "fixed", "test_energy", (20, 20))
+    raw = config_dict(out, name, splits, mode, epochs, seed, 0.015, 20, "fixed", "test_energy", (20, 20))
     raw["training"]["threads"] = 1
-    return run_or_load(raw)
+    summary = run_or_load(raw)
+    if kept:
+        keep_run(out / name, kept, files=("config.yaml", "summary.json"))
+    return summary, [str(out / name / "potential" / f"{e}.nn.ascii") for e in SPECIES]
+
+
+def check_archive_splits(archive: Path, splits: dict) -> None:
+    """``archive/splits.json`` is written once; a different data split is refused."""
+    record = archive / "splits.json"
+    if record.exists():
+        kept = json.loads(record.read_text())
+        if kept != splits:
+            raise ValueError(
+                f"{record}: the archive holds potentials trained on {kept['train']} train / {kept['test']} test frames"
+                f" of {len(kept['segments'])} segments, this run's split has {splits['train']} / {splits['test']} of"
+                f" {len(splits['segments'])}; use another --archive (or remove that one)"
+            )
+    else:
+        archive.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(record, json.dumps(splits, indent=1))
+
+
+def save(doc: dict, out: Path, archive: Path | None) -> None:
+    for folder in (out, archive) if archive else (out,):
+        atomic_write_text(folder / "fig10.json", json.dumps(doc, indent=1))
+
+
+def keep_trace(table_rows: np.ndarray, target: Path, every: int = 10) -> None:
+    """Thermo rows (step, time/ps, T/K, PE, KE, Etot in eV) thinned to every ``every``-th (plus the last)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp.gz")
+    rows = sorted(set(range(0, len(table_rows), every)) | {len(table_rows) - 1})
+    np.savetxt(tmp, table_rows[rows], fmt="%.10g", header=" ".join(TRACE_COLUMNS))
+    tmp.replace(target)
 
 
 def main(argv=None) -> dict:
@@ -83,20 +131,25 @@ def main(argv=None) -> dict:
     parser.add_argument(
         "--accuracy-set", action=argparse.BooleanOptionalAction, default=True, help="also train (and select) on the 400 K accuracy set's frames"
     )
-    parser.add_argument("--table", action="store_true", help="print the table of OUT/fig10.json and stop")
+    parser.add_argument("--archive", help="committed record of finished potentials and NVE runs (see above)")
+    parser.add_argument("--table", action="store_true", help="print the table of fig10.json (ARCHIVE's if given, else OUT's) and stop")
     args = parser.parse_args(argv)
     out = Path(args.out).resolve()
-    record = out / "fig10.json"
+    archive = Path(args.archive).resolve() if args.archive else None
+    record = (archive or out) / "fig10.json"
     if args.table:
         print(table(json.loads(record.read_text())))
         return {}
     splits = md_splits(out / "splits", max_segments=args.max_segments, accuracy_set=args.accuracy_set)
     doc = json.loads(record.read_text()) if record.exists() else {"potentials": {}}
     doc["splits"] = json.loads((out / "splits" / "splits.json").read_text())
+    if archive:
+        check_archive_splits(archive, doc["splits"])
+    out.mkdir(parents=True, exist_ok=True)
     for kind in args.kinds:
         for seed in range(1, args.members + 1):
             name = f"{kind}_s{seed}"
-            summary = train_potential(out, kind, seed, splits, args.epochs)
+            summary, files = train_potential(out, kind, seed, splits, args.epochs, archive)
             entry = doc["potentials"].setdefault(name, {})
             entry.update(
                 {
@@ -113,13 +166,45 @@ def main(argv=None) -> dict:
                 key = f"nve_{ps:g}ps"
                 if key in entry:
                     continue
-                files = [str(out / name / "potential" / f"{e}.nn.ascii") for e in SPECIES]
-                result, _ = run_nve(files, out / "nve" / f"{name}_{ps:g}ps", ps, equilibration_ps=args.equilibration)
+                result, rows = run_nve(files, out / "nve" / f"{name}_{ps:g}ps", ps, equilibration_ps=args.equilibration)
                 entry[key] = {k: result[k] for k in NVE_KEYS if k in result}
-                atomic_write_text(record, json.dumps(doc, indent=1))
-            atomic_write_text(record, json.dumps(doc, indent=1))
+                if archive:
+                    keep_trace(rows, archive / "nve" / f"{name}_{ps:g}ps.csv.gz")
+                save(doc, out, archive)
+            save(doc, out, archive)
+    if archive:
+        figure(archive)
     print(table(doc))
     return doc
+
+
+def figure(archive: Path) -> Path:
+    """Total energy minus its first value (meV/atom) against time for every kept NVE trace of
+    ``archive/fig10.json``, one panel per run length: the paper's Fig. 10."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    doc = json.loads((archive / "fig10.json").read_text())
+    runs = [(name, key[4:], nve) for name, e in doc["potentials"].items() for key, nve in e.items() if key.startswith("nve_")]
+    runs = [r for r in runs if (archive / "nve" / f"{r[0]}_{r[1]}.csv.gz").exists()]
+    lengths = sorted({r[1] for r in runs}, key=lambda s: float(s.removesuffix("ps")))
+    fig, axes = plt.subplots(1, max(1, len(lengths)), figsize=(5 * max(1, len(lengths)), 3.5), squeeze=False)
+    for ax, length in zip(axes[0], lengths):
+        for name, _, nve in (r for r in runs if r[1] == length):
+            rows = np.loadtxt(archive / "nve" / f"{name}_{length}.csv.gz", ndmin=2)
+            e = (rows[:, 5] - rows[0, 5]) / nve["natoms"] * 1000.0
+            ax.plot(rows[:, 1] - rows[0, 1], e, "-" if name.startswith("taylor") else "--", lw=0.8, label=name)
+        ax.set_xlabel("NVE time (ps)")
+        ax.set_ylabel("E_total - E_total(0) (meV/atom)")
+        ax.set_title(f"LMNTO 2x2x1 cell, 1 fs, {length}")
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    path = archive / "fig10.png"
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
 
 
 def table(doc: dict) -> str:

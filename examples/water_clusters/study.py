@@ -261,13 +261,9 @@ def archive_path(archive: Path | None, run_dir: Path) -> Path | None:
 def archive_one(run_dir: Path, target: Path) -> None:
     """The small, committable record of a finished potential: study.json, its .nn.ascii files
     and every 10th row of metrics.csv (plus the last)."""
-    target.mkdir(parents=True, exist_ok=True)
-    for f in (run_dir / "potential").glob("*.nn.ascii"):
-        shutil.copy2(f, target / f.name)
-    rows = (run_dir / "metrics.csv").read_text().splitlines()
-    keep = [rows[0]] + [r for k, r in enumerate(rows[1:], 1) if k % 10 == 0 or k == len(rows) - 1]
-    (target / "history.csv").write_text("\n".join(keep) + "\n")
-    shutil.copy2(run_dir / "study.json", target / "study.json")
+    from trainer.archive import keep_run
+
+    keep_run(run_dir, target, files=("study.json",))
 
 
 def train_one(run_dir: Path, raw: dict, validation: Path, validation_graphs_cache: dict, archive: Path | None = None) -> dict:
@@ -466,6 +462,8 @@ def figures(out: Path, table: dict, results: dict, quick: bool, archive: Path | 
     scen = results["scenarios"]
     det = json.loads((out / "details.json").read_text())["scenarios"]
     scan = [n for n in table if n.startswith("taylor_B_500_d") and n in scen]
+    if "taylor_B_500" in scen and not any(table[n]["taylor"] == table["taylor_B_500"]["taylor"] for n in scan):
+        scan.append("taylor_B_500")  # the paper's point (δ_max 0.008 Å, a = 22) without the scan
     refs = [n for n in ("energy_500", "energy_2000", "forces_500") if n in scen]
     m = min([scen[n]["n_potentials"] for n in scan + refs] or [1])
     paired = lambda n: float(np.mean([r["force_mae"] for r in det[n]["per_potential"][:m]]))
@@ -476,7 +474,7 @@ def figures(out: Path, table: dict, results: dict, quick: bool, archive: Path | 
     for name, style in (("energy_500", "k--"), ("energy_2000", "k:"), ("forces_500", "r--")):
         if name in refs:
             ax.axhline(paired(name), color=style[0], ls=style[1:], lw=1, label=name)
-    ax.text(0.02, 0.02, f"mean of the first {m} potential(s) (seeds {', '.join(str(1000 + j) for j in range(m))})", transform=ax.transAxes, fontsize=7)
+    ax.text(0.02, 0.02, f"mean of the first {m} potential(s) (seeds 1000–{999 + m})", transform=ax.transAxes, fontsize=7)
     ax.set(xscale="log", xlabel="δ_max (Å)", ylabel="validation force MAE (eV/Å)", title="strategy B on 500 structures")
     ax.legend(fontsize=7)
     fig.tight_layout()
