@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import subprocess
 import sys
 
@@ -56,3 +57,23 @@ def test_fig10_archive_is_reused_on_a_fresh_out_and_refuses_other_splits(tmp_pat
     cmd = [sys.executable, str(LMNTO / "md_potentials.py"), "--out", str(tmp_path / "c"), "--max-segments", "2", "--no-accuracy-set"]
     proc = subprocess.run(cmd + ["--members", "1", "--epochs", "2", "--archive", str(archive)], capture_output=True, text=True, cwd=ROOT, timeout=900)
     assert proc.returncode != 0 and "splits.json" in proc.stderr and "use another --archive" in proc.stderr
+
+
+def test_stash_carries_an_unfinished_run_to_the_next_session(tmp_path):
+    out, archive = tmp_path / "out", tmp_path / "archive"
+    _run(out, "--kinds", "energy", "--archive", str(archive))
+    # as if the session had ended after epoch 2 of 4: the run is unfinished, nothing archived yet
+    shutil.rmtree(archive / "energy_s1")
+    (out / "energy_s1" / "summary.json").unlink()
+    stashed = subprocess.run(
+        [sys.executable, str(LMNTO / "md_potentials.py"), "--out", str(out), "--archive", str(archive), "--stash"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert stashed.returncode == 0 and "stashed: energy_s1" in stashed.stdout, stashed.stderr
+    before = (archive / "energy_s1" / "partial" / "metrics.csv").read_text().splitlines()
+    assert [r.split(",")[0] for r in before[1:]] == ["1", "2"]
+    shutil.rmtree(out)  # another machine: only the archive is there
+    doc, _ = _run(out, "--kinds", "energy", "--archive", str(archive), "--epochs", "4")
+    after = (out / "energy_s1" / "metrics.csv").read_text().splitlines()
+    assert after[:3] == before and [r.split(",")[0] for r in after[1:]] == ["1", "2", "3", "4"]  # resumed, not restarted
+    assert doc["potentials"]["energy_s1"]["epochs"] == 4
+    assert (archive / "energy_s1" / "summary.json").exists() and not (archive / "energy_s1" / "partial").exists()

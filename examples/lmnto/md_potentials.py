@@ -20,12 +20,15 @@ metrics.csv), every NVE run's thermo trace (every 100 fs) in ``DIR/nve/<name>_<p
 and the numbers in ``DIR/fig10.json``, with ``DIR/fig10.png`` (total-energy traces, the
 paper's Fig. 10). A later session, on another machine, skips what the archive holds; the
 archive refuses to mix potentials trained on different splits (``DIR/splits.json``).
+``--stash`` (before a session ends) copies each unfinished run's last checkpoint to
+``DIR/<name>/partial/``; the next run with the same ``--out`` resumes from it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +45,9 @@ from splits import make_splits, read_frames  # noqa: E402
 from train import config_dict, run_or_load  # noqa: E402
 
 from trainer.atomic_io import atomic_write_extxyz, atomic_write_text  # noqa: E402
+from trainer.checkpoint import CHECKPOINT  # noqa: E402
+
+PARTIAL = "partial"  # ARCHIVE/<name>/partial/: an unfinished run's last checkpoint (--stash)
 
 
 def md_splits(folder: Path, md_set: Path = MD_SET, max_segments: int | None = None, accuracy_set: bool = True) -> dict[str, Path]:
@@ -82,10 +88,36 @@ def train_potential(out: Path, kind: str, seed: int, splits: dict, epochs: int, 
     mode = "taylor" if kind == "taylor" else "energy"
     raw = config_dict(out, name, splits, mode, epochs, seed, 0.015, 20, "fixed", "test_energy", (20, 20))
     raw["training"]["threads"] = 1
+    stashed = kept / PARTIAL / CHECKPOINT if kept else None
+    if stashed and stashed.exists() and not (out / name / CHECKPOINT).exists():
+        (out / name).mkdir(parents=True, exist_ok=True)  # an earlier session's unfinished run: resume it
+        shutil.copy2(stashed, out / name / CHECKPOINT)
     summary = run_or_load(raw)
     if kept:
         keep_run(out / name, kept, files=("config.yaml", "summary.json"))
+        if (kept / PARTIAL).exists():
+            shutil.rmtree(kept / PARTIAL)
     return summary, [str(out / name / "potential" / f"{e}.nn.ascii") for e in SPECIES]
+
+
+def stash(out: Path, archive: Path) -> list[str]:
+    """Copy the last checkpoint of every unfinished run in ``out`` to ``archive/<name>/partial/``
+    (run it before a session ends: the next one resumes from there, on any machine, as long as
+    ``--out`` names the same path)."""
+    names = []
+    for ckpt in sorted(out.glob(f"*_s*/{CHECKPOINT}")):
+        run = ckpt.parent
+        if (run / "summary.json").exists() or (archive / run.name / "summary.json").exists():
+            continue
+        target = archive / run.name / PARTIAL
+        target.mkdir(parents=True, exist_ok=True)
+        for f in (ckpt, run / "metrics.csv"):
+            if f.exists():
+                tmp = target / (f.name + ".tmp")
+                shutil.copy2(f, tmp)
+                tmp.replace(target / f.name)
+        names.append(run.name)
+    return names
 
 
 def check_archive_splits(archive: Path, splits: dict) -> None:
@@ -133,10 +165,16 @@ def main(argv=None) -> dict:
     )
     parser.add_argument("--archive", help="committed record of finished potentials and NVE runs (see above)")
     parser.add_argument("--table", action="store_true", help="print the table of fig10.json (ARCHIVE's if given, else OUT's) and stop")
+    parser.add_argument("--stash", action="store_true", help="copy unfinished runs' checkpoints from OUT into ARCHIVE/<name>/partial/ and stop")
     args = parser.parse_args(argv)
     out = Path(args.out).resolve()
     archive = Path(args.archive).resolve() if args.archive else None
     record = (archive or out) / "fig10.json"
+    if args.stash:
+        if archive is None:
+            parser.error("--stash needs --archive")
+        print("stashed:", " ".join(stash(out, archive)) or "nothing (no unfinished run)")
+        return {}
     if args.table:
         print(table(json.loads(record.read_text())))
         return {}
