@@ -77,3 +77,19 @@ def test_stash_carries_an_unfinished_run_to_the_next_session(tmp_path):
     assert after[:3] == before and [r.split(",")[0] for r in after[1:]] == ["1", "2", "3", "4"]  # resumed, not restarted
     assert doc["potentials"]["energy_s1"]["epochs"] == 4
     assert (archive / "energy_s1" / "summary.json").exists() and not (archive / "energy_s1" / "partial").exists()
+
+
+def test_save_replaces_only_this_process_entries(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(LMNTO))
+    import md_potentials
+
+    out, archive = tmp_path / "out", tmp_path / "archive"
+    out.mkdir()
+    archive.mkdir()
+    energy = {"splits": {"train": 1}, "potentials": {"energy_s1": {"nve_100ps": {"steps": 100000}}}}
+    md_potentials.save(energy, out, archive, ("energy_s1",))
+    stale = {"splits": {"train": 1}, "potentials": {"energy_s1": {}, "taylor_s1": {"epochs": 1000}}}  # loaded before energy_s1's NVE
+    md_potentials.save(stale, out, archive, ("taylor_s1",))
+    for folder in (out, archive):
+        doc = json.loads((folder / "fig10.json").read_text())
+        assert doc["potentials"] == {"energy_s1": {"nve_100ps": {"steps": 100000}}, "taylor_s1": {"epochs": 1000}}

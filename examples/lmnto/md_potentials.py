@@ -136,9 +136,20 @@ def check_archive_splits(archive: Path, splits: dict) -> None:
         atomic_write_text(record, json.dumps(splits, indent=1))
 
 
-def save(doc: dict, out: Path, archive: Path | None) -> None:
+def save(doc: dict, out: Path, archive: Path | None, names: tuple[str, ...]) -> None:
+    """Write ``fig10.json`` to OUT and ARCHIVE. Only the entries ``names`` (this process's
+    potentials) replace those on disk, under a lock: several processes (``--kinds taylor`` and
+    ``--kinds energy``, say) may share one OUT and ARCHIVE."""
+    import fcntl
+
     for folder in (out, archive) if archive else (out,):
-        atomic_write_text(folder / "fig10.json", json.dumps(doc, indent=1))
+        with open(folder / "fig10.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            path = folder / "fig10.json"
+            merged = json.loads(path.read_text()) if path.exists() else {"potentials": {}}
+            merged["splits"] = doc["splits"]
+            merged["potentials"].update({n: doc["potentials"][n] for n in names if n in doc["potentials"]})
+            atomic_write_text(path, json.dumps(merged, indent=1))
 
 
 def keep_trace(table_rows: np.ndarray, target: Path, every: int = 10) -> None:
@@ -208,10 +219,11 @@ def main(argv=None) -> dict:
                 entry[key] = {k: result[k] for k in NVE_KEYS if k in result}
                 if archive:
                     keep_trace(rows, archive / "nve" / f"{name}_{ps:g}ps.csv.gz")
-                save(doc, out, archive)
-            save(doc, out, archive)
+                save(doc, out, archive, (name,))
+            save(doc, out, archive, (name,))
     if archive:
         figure(archive)
+    doc = json.loads(record.read_text())  # with what other processes added
     print(table(doc))
     return doc
 
