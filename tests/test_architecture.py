@@ -49,6 +49,7 @@ TRAINING = {
     "plots",
     "loop",
     "committee",
+    "archive",
     "cli",
     "__main__",
     "__init__",
