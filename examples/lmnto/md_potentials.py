@@ -40,7 +40,7 @@ GAP_FRAMES = 3  # dropped before them (frames are 20 fs apart)
 TRACE_COLUMNS = ("step", "time_ps", "temperature_K", "pe_eV", "ke_eV", "etotal_eV")
 NVE_KEYS = ("natoms", "drift_meV_per_atom_per_ps", "fluctuation_meV_per_atom", "detrended_fluctuation_meV_per_atom", "mean_temperature_K", "steps")
 
-from nve import SPECIES, run_nve  # noqa: E402
+from nve import SPECIES, plot, run_nve  # noqa: E402
 from splits import make_splits, read_frames  # noqa: E402
 from train import config_dict, run_or_load  # noqa: E402
 
@@ -94,7 +94,9 @@ def train_potential(out: Path, kind: str, seed: int, splits: dict, epochs: int, 
         shutil.copy2(stashed, out / name / CHECKPOINT)
     summary = run_or_load(raw)
     if kept:
-        keep_run(out / name, kept, files=("config.yaml", "summary.json"))
+        keep_run(out / name, kept, files=("summary.json",))
+        # the run's config with paths relative to --out (the archive goes to other machines)
+        atomic_write_text(kept / "config.yaml", (out / name / "config.yaml").read_text().replace(f"{out}/", ""))
         if (kept / PARTIAL).exists():
             shutil.rmtree(kept / PARTIAL)
     return summary, [str(out / name / "potential" / f"{e}.nn.ascii") for e in SPECIES]
@@ -229,31 +231,14 @@ def main(argv=None) -> dict:
 
 
 def figure(archive: Path) -> Path:
-    """Total energy minus its first value (meV/atom) against time for every kept NVE trace of
-    ``archive/fig10.json``, one panel per run length: the paper's Fig. 10."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    """``archive/fig10.png``: E_total(t) − E_total(0) of every kept NVE trace (nve.plot), the
+    paper's Fig. 10."""
     doc = json.loads((archive / "fig10.json").read_text())
-    runs = [(name, key[4:], nve) for name, e in doc["potentials"].items() for key, nve in e.items() if key.startswith("nve_")]
+    runs = [(name, key[4:], nve["natoms"]) for name, e in doc["potentials"].items() for key, nve in e.items() if key.startswith("nve_")]
     runs = [r for r in runs if (archive / "nve" / f"{r[0]}_{r[1]}.csv.gz").exists()]
-    lengths = sorted({r[1] for r in runs}, key=lambda s: float(s.removesuffix("ps")))
-    fig, axes = plt.subplots(1, max(1, len(lengths)), figsize=(5 * max(1, len(lengths)), 3.5), squeeze=False)
-    for ax, length in zip(axes[0], lengths):
-        for name, _, nve in (r for r in runs if r[1] == length):
-            rows = np.loadtxt(archive / "nve" / f"{name}_{length}.csv.gz", ndmin=2)
-            e = (rows[:, 5] - rows[0, 5]) / nve["natoms"] * 1000.0
-            ax.plot(rows[:, 1] - rows[0, 1], e, "-" if name.startswith("taylor") else "--", lw=0.8, label=name)
-        ax.set_xlabel("NVE time (ps)")
-        ax.set_ylabel("E_total - E_total(0) (meV/atom)")
-        ax.set_title(f"LMNTO 2x2x1 cell, 1 fs, {length}")
-        ax.legend(fontsize=7)
-    fig.tight_layout()
+    traces = {f"{name}, {length}": np.loadtxt(archive / "nve" / f"{name}_{length}.csv.gz", ndmin=2) for name, length, _ in runs}
     path = archive / "fig10.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    plot(path, traces, runs[0][2] if runs else 224)
     return path
 
 
