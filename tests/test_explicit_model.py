@@ -122,6 +122,7 @@ def test_mixed_setups_and_chunks_equal_autograd(tmp_path):
     with torch.inference_mode():
         whole = scripted.energies_and_gradient(species, edge_index, vec)
         scripted.chunk_elements = 7 * 9 * 40  # about 7 centres per chunk
+        scripted.single_chunk_elements = 0  # (small systems are one chunk otherwise)
         chunked = scripted.energies_and_gradient(species, edge_index, vec)
     for energies, grad in (whole, chunked):
         assert float((energies - ref.detach()).abs().max()) <= 1e-12 * float(ref.abs().max())

@@ -28,6 +28,10 @@ from .chebyshev import PI, ChebyshevDescriptor
 from .model import AenetModel, SpeciesModel
 
 CHUNK_ELEMENTS = 1 << 19  # padded radial table entries (centres x neighbours x orders) per chunk
+# up to this many entries in all, the centres form one chunk: each chunk costs a fixed ~250
+# operations (~0.7 ms on one core), which small cells feel (224 LMNTO atoms: 4.3 -> 3.6 ms
+# per call with 2^21 instead of 2^19), while 10,080 atoms run 7 % slower in 2^21-entry chunks
+SINGLE_CHUNK_ELEMENTS = 1 << 21
 
 
 def activation_and_slope(z: torch.Tensor, code: int) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -367,6 +371,7 @@ class ExplicitGradientModel(torch.nn.Module):
             for t in group:
                 group_of[t] = g
         self.chunk_elements = CHUNK_ELEMENTS
+        self.single_chunk_elements = SINGLE_CHUNK_ELEMENTS
         # hosts set this to their thread count (the C++ backend: OMP_NUM_THREADS, each part
         # with one intra-op thread); the chunks are then split into this many parts that run
         # in parallel (torch.jit.fork); every centre's sums stay the same
@@ -412,7 +417,8 @@ class ExplicitGradientModel(torch.nn.Module):
                 nbr = nbr_species.index_select(0, edges)
             na = atoms.shape[0]
             if na > 0:
-                per_chunk = max(1, self.chunk_elements // (int(n_edges.max()) * runner.group.nr))
+                row = int(n_edges.max()) * runner.group.nr
+                per_chunk = na if na * row <= self.single_chunk_elements else max(1, self.chunk_elements // row)
                 nchunks = (na + per_chunk - 1) // per_chunk
                 if parts > 1:
                     nchunks = max(nchunks, min(parts, na))
