@@ -41,14 +41,14 @@ def test_choose_takes_spread_first_then_extrapolation():
     assert choose(frames, 10, 1.0) == [4, 2, 3]
 
 
-def _run(tmp_path, rounds):
-    cmd = [sys.executable, str(LMNTO / "refine.py"), "--out", str(tmp_path / "run"), "--committee", str(SHIPPED), str(SHIPPED)]
+def _run(tmp_path, rounds, extra=(), out="run"):
+    cmd = [sys.executable, str(LMNTO / "refine.py"), "--out", str(tmp_path / out), "--committee", str(SHIPPED), str(SHIPPED)]
     cmd += ["--train", str(tmp_path / "train.extxyz"), "--test", str(tmp_path / "test.extxyz"), "--rounds", str(rounds), "--members", "2"]
     cmd += ["--md-ps", "0.1", "--equilibrate-ps", "0.05", "--dump-fs", "20", "--select", "3", "--threshold", "0.05"]
-    cmd += ["--labeller", f"potential:{SHIPPED}", "--mode", "energy", "--hidden", "4", "--epochs", "3"]
+    cmd += ["--labeller", f"potential:{SHIPPED}", "--mode", "energy", "--hidden", "4", "--epochs", "3", *extra]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"})
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads((tmp_path / "run" / "refine.json").read_text())
+    return json.loads((tmp_path / out / "refine.json").read_text())
 
 
 def test_refinement_rounds_label_retrain_and_resume(tmp_path):
@@ -87,3 +87,41 @@ def test_refinement_rounds_label_retrain_and_resume(tmp_path):
     assert r1["labelled_total"] == 3 + r1["labelled"]
     config = (tmp_path / "run" / "round_1" / "members" / "m1" / "config.yaml").read_text()
     assert "round_0/labelled.extxyz" in config and "round_1/labelled.extxyz" in config
+
+
+def test_archive_keeps_each_step_and_a_fresh_out_resumes_from_it(tmp_path):
+    """--archive: the round's frames, committee and labels (gzipped) and the finished members
+    are kept; a run on a new OUT (another session) restores them and redoes nothing."""
+    import gzip
+
+    frames = ase.io.read(LMNTO / "data" / "lmnto56_400K_runA.extxyz.gz", "200:260:3")
+    ase.io.write(tmp_path / "train.extxyz", frames[:16])
+    ase.io.write(tmp_path / "test.extxyz", frames[16:])
+    archive = tmp_path / "archive"
+    first = _run(tmp_path, 1, ["--archive", str(archive)], out="a")
+    kept = archive / "round_0"
+    for name in ("frames.extxyz", "committee.json", "labelled.extxyz"):
+        assert gzip.decompress((kept / f"{name}.gz").read_bytes()) == (tmp_path / "a" / "round_0" / name).read_bytes()
+    for m in ("m1", "m2"):
+        assert len(list((kept / "members" / m).glob("*.nn.ascii"))) == 5 and (kept / "members" / m / "summary.json").exists()
+        assert str(tmp_path / "a") not in (kept / "members" / m / "config.yaml").read_text()
+    assert json.loads((archive / "refine.json").read_text()) == first
+
+    again = _run(tmp_path, 1, ["--archive", str(archive)], out="b")
+    assert again == first
+    fresh = tmp_path / "b" / "round_0"
+    assert not (fresh / "md").exists()  # no MD again
+    assert not list(fresh.glob("members/*/checkpoint.pt"))  # no member trained again
+    for m in ("m1", "m2"):
+        for f in (kept / "members" / m).glob("*.nn.ascii"):
+            assert (fresh / "members" / m / "potential" / f.name).read_bytes() == f.read_bytes()
+    kept_only = tmp_path / "c"
+    proc = subprocess.run(
+        [sys.executable, str(LMNTO / "refine.py"), "--out", str(tmp_path / "a"), "--archive", str(kept_only), "--keep"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert sorted(p.relative_to(kept_only) for p in kept_only.rglob("*")) == sorted(p.relative_to(archive) for p in archive.rglob("*"))

@@ -25,13 +25,23 @@ Resumable: every step writes its file atomically into ``OUT/round_<r>/`` and is 
 when the file exists; ``OUT/refine.json`` holds, per round, the MD frames, the committee's
 max and mean sigma_F, extrapolating atoms, frames selected and labelled, and the retrained
 members' validation numbers.
+
+Across sessions and machines: ``--archive DIR`` keeps the committable record of every
+finished step in ``DIR/round_<r>/`` (MD frames, committee.json and the labelled frames
+gzipped; each finished member's .nn.ascii, summary.json, config.yaml with paths relative
+to OUT and every 10th metrics row) and ``DIR/refine.json``; a run whose OUT lacks them
+restores them from DIR first, so it goes on where the archive stops (an unfinished member
+is trained again). ``--keep`` copies what OUT holds into DIR and stops (for a run started
+without ``--archive``).
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -150,12 +160,58 @@ def train_members(rnd: Path, labelled: list[Path], args) -> list[dict]:
     return out
 
 
+ROUND_FILES = ("frames.extxyz", "committee.json", "labelled.extxyz")  # selected.extxyz: in labelled
+
+
+def keep(out: Path, archive: Path) -> None:
+    """Copy every finished step in ``out`` that ``archive`` lacks into it (module docstring)."""
+    from trainer.archive import keep_run
+    from trainer.atomic_io import atomic_write_bytes, atomic_write_text
+
+    for rnd in sorted(out.glob("round_*")):
+        target = archive / rnd.name
+        for name in ROUND_FILES:
+            if (rnd / name).exists() and not (target / f"{name}.gz").exists():
+                target.mkdir(parents=True, exist_ok=True)
+                atomic_write_bytes(target / f"{name}.gz", gzip.compress((rnd / name).read_bytes(), mtime=0))
+        for run in sorted((rnd / "members").glob("m*")):
+            kept = target / "members" / run.name
+            if (run / "summary.json").exists() and not (kept / "summary.json").exists():
+                keep_run(run, kept, files=("summary.json",))
+                atomic_write_text(kept / "config.yaml", (run / "config.yaml").read_text().replace(f"{out}/", ""))
+    if (out / "refine.json").exists():
+        archive.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(archive / "refine.json", (out / "refine.json").read_text())
+
+
+def restore(out: Path, archive: Path) -> None:
+    """Give ``out`` the archived steps it lacks: round files, finished members (their
+    potential and summary, which is what makes a member count as trained), refine.json."""
+    from trainer.atomic_io import atomic_write_bytes
+
+    for target in sorted(archive.glob("round_*")):
+        rnd = out / target.name
+        rnd.mkdir(parents=True, exist_ok=True)
+        for name in ROUND_FILES:
+            if (target / f"{name}.gz").exists() and not (rnd / name).exists():
+                atomic_write_bytes(rnd / name, gzip.decompress((target / f"{name}.gz").read_bytes()))
+        for kept in sorted((target / "members").glob("m*")):
+            run = rnd / "members" / kept.name
+            if (kept / "summary.json").exists() and not (run / "summary.json").exists():
+                (run / "potential").mkdir(parents=True, exist_ok=True)
+                for f in kept.glob("*.nn.ascii"):
+                    shutil.copy2(f, run / "potential" / f.name)
+                shutil.copy2(kept / "summary.json", run / "summary.json")  # last: marks the member finished
+    if (archive / "refine.json").exists() and not (out / "refine.json").exists():
+        shutil.copy2(archive / "refine.json", out / "refine.json")
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True)
-    parser.add_argument("--committee", nargs="+", required=True, help="round-0 members: potential folders (>= 2)")
-    parser.add_argument("--train", nargs="+", required=True, help="base training set files (labelled)")
-    parser.add_argument("--test", required=True, help="test set (epoch selection)")
+    parser.add_argument("--committee", nargs="+", help="round-0 members: potential folders (>= 2)")
+    parser.add_argument("--train", nargs="+", help="base training set files (labelled)")
+    parser.add_argument("--test", help="test set (epoch selection)")
     parser.add_argument("--validation", help="validation set (reported only; default the test set)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--members", type=int, default=3, help="potentials retrained per round")
@@ -174,7 +230,18 @@ def main(argv=None) -> dict:
     parser.add_argument("--hidden", type=int, nargs="+", default=[20, 20])
     parser.add_argument("--epochs", type=int, default=1000)
     parser.add_argument("--selection", default="test_energy", choices=["test_energy", "last"])
+    parser.add_argument("--archive", help="folder for the committable record of every finished step (module docstring)")
+    parser.add_argument("--keep", action="store_true", help="copy the finished steps in OUT into --archive and stop")
     args = parser.parse_args(argv)
+    archive = Path(args.archive).resolve() if args.archive else None
+    if args.keep:
+        if archive is None:
+            parser.error("--keep needs --archive")
+        keep(Path(args.out).resolve(), archive)
+        return json.loads((archive / "refine.json").read_text()) if (archive / "refine.json").exists() else {"rounds": []}
+    for name in ("committee", "train", "test"):
+        if not getattr(args, name):
+            parser.error(f"--{name} is required (except with --keep)")
     if len(args.committee) < 2:
         parser.error("--committee needs at least two members")
 
@@ -184,6 +251,8 @@ def main(argv=None) -> dict:
 
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    if archive:
+        restore(out, archive)
     state_path = out / "refine.json"
     state = json.loads(state_path.read_text()) if state_path.exists() else {"rounds": []}
     members = [Path(m).resolve() for m in args.committee]
@@ -221,6 +290,12 @@ def main(argv=None) -> dict:
                 atomic_write(rnd / "selected.extxyz", selected)  # the record of what was sent for labelling
                 calc = calc or labeller(args.labeller)
                 row["labelled"] = label(selected, target, calc, r)
+                if archive:
+                    keep(out, archive)  # the labels first: they are the costly part
+            if "labelled" not in row:  # labelled in an earlier, unfinished invocation
+                import ase.io
+
+                row["labelled"] = len(ase.io.read(target, ":")) if target.stat().st_size > 0 else 0
             labelled.append(target)
             row["labelled_total"] = sum(x.get("labelled", 0) for x in state["rounds"][:r]) + row.get("labelled", 0)
             row["members"] = train_members(rnd, labelled, args)
@@ -228,6 +303,8 @@ def main(argv=None) -> dict:
         state["rounds"][r:] = [row]
         state["converged"] = converged
         atomic_write_text(state_path, json.dumps(state, indent=1))
+        if archive:
+            keep(out, archive)
         print(json.dumps(row), flush=True)
         if converged:
             break
