@@ -93,3 +93,18 @@ def test_save_replaces_only_this_process_entries(tmp_path, monkeypatch):
     for folder in (out, archive):
         doc = json.loads((folder / "fig10.json").read_text())
         assert doc["potentials"] == {"energy_s1": {"nve_100ps": {"steps": 100000}}, "taylor_s1": {"epochs": 1000}}
+
+
+def test_forces_kind_trains_on_every_third_frame_with_float32_jacobians(tmp_path):
+    import ase.io
+    import yaml
+
+    doc, _ = _run(tmp_path / "fig10", "--kinds", "forces")
+    assert set(doc["potentials"]) == {"forces_s1"} and doc["potentials"]["forces_s1"]["nve_0.02ps"]["steps"] == 20
+    config = yaml.safe_load((tmp_path / "fig10" / "forces_s1" / "config.yaml").read_text())
+    assert config["training"]["mode"] == "forces" and config["forces"]["jacobian_dtype"] == "float32"
+    (subset,) = config["data"]["train"]
+    frames = ase.io.read(subset, ":")
+    full = ase.io.read(tmp_path / "fig10" / "splits" / "train.extxyz", ":")
+    assert len(frames) == len(full[::3]) == 25  # of the 73 training frames of segment 0
+    assert all(a.get_potential_energy() == b.get_potential_energy() for a, b in zip(frames, full[::3]))

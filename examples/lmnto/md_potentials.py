@@ -20,6 +20,10 @@ metrics.csv), every NVE run's thermo trace (every 100 fs) in ``DIR/nve/<name>_<p
 and the numbers in ``DIR/fig10.json``, with ``DIR/fig10.png`` (total-energy traces, the
 paper's Fig. 10). A later session, on another machine, skips what the archive holds; the
 archive refuses to mix potentials trained on different splits (``DIR/splits.json``).
+``--kinds forces`` adds direct force training (not in the paper's Fig. 10; the practitioner's
+reference for what force information buys): the same recipe on every ``FORCE_STRIDE``-th
+training frame (the cached float32 descriptor Jacobians of all frames would need ~16 GB).
+
 ``--stash`` (before a session ends) copies each unfinished run's last checkpoint to
 ``DIR/<name>/partial/``; the next run with the same ``--out`` resumes from it.
 """
@@ -47,6 +51,7 @@ from train import config_dict, run_or_load  # noqa: E402
 from trainer.atomic_io import atomic_write_extxyz, atomic_write_text  # noqa: E402
 from trainer.checkpoint import CHECKPOINT  # noqa: E402
 
+FORCE_STRIDE = 3  # --kinds forces: every 3rd training frame (1,448 of 4,344; Jacobians ~2.6 GB in float32)
 PARTIAL = "partial"  # ARCHIVE/<name>/partial/: an unfinished run's last checkpoint (--stash)
 
 
@@ -85,9 +90,14 @@ def train_potential(out: Path, kind: str, seed: int, splits: dict, epochs: int, 
     kept = archive / name if archive else None
     if kept and (kept / "summary.json").exists():
         return json.loads((kept / "summary.json").read_text()), [str(kept / f"{e}.nn.ascii") for e in SPECIES]
-    mode = "taylor" if kind == "taylor" else "energy"
-    raw = config_dict(out, name, splits, mode, epochs, seed, 0.015, 20, "fixed", "test_energy", (20, 20))
+    raw = config_dict(out, name, splits, kind, epochs, seed, 0.015, 20, "fixed", "test_energy", (20, 20))
     raw["training"]["threads"] = 1
+    if kind == "forces":
+        subset = out / "splits" / f"train_every{FORCE_STRIDE}.extxyz"
+        if not subset.exists():
+            atomic_write_extxyz(subset, read_frames(splits["train"])[::FORCE_STRIDE])
+        raw["data"]["train"] = [str(subset)]
+        raw["forces"] = {"jacobian_dtype": "float32", "jacobian_memory_gb": 4.0}
     stashed = kept / PARTIAL / CHECKPOINT if kept else None
     if stashed and stashed.exists() and not (out / name / CHECKPOINT).exists():
         (out / name).mkdir(parents=True, exist_ok=True)  # an earlier session's unfinished run: resume it
@@ -167,7 +177,7 @@ def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True)
     parser.add_argument("--members", type=int, default=3, help="potentials per kind (seeds 1..N)")
-    parser.add_argument("--kinds", nargs="+", default=["taylor", "energy"], choices=["taylor", "energy"])
+    parser.add_argument("--kinds", nargs="+", default=["taylor", "energy"], choices=["taylor", "energy", "forces"])
     parser.add_argument("--epochs", type=int, default=1000)
     parser.add_argument("--ps", type=float, default=100.0, help="NVE length of every potential (ps)")
     parser.add_argument("--long-ps", type=float, default=0.0, help="NVE length of seed 1 of each kind (ps; 0: none)")
