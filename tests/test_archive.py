@@ -39,3 +39,17 @@ def test_keep_run_refuses_an_unfinished_run_and_writes_nothing(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"potential/\*.nn.ascii"):
         keep_run(run, tmp_path / "kept", files=("summary.json",))
     assert not (tmp_path / "kept").exists()
+
+
+def test_keep_run_writes_the_config_relative_to_the_given_folders(tmp_path):
+    run = _run_dir(tmp_path)
+    out, repo = tmp_path / "out", tmp_path
+    (run / "config.yaml").write_text(
+        f"output: {out}/r1\ndata:\n  train:\n  - {out}/round_0/labelled.extxyz\n  - {repo}/runs/splits/train.extxyz\n  - /elsewhere/x.extxyz\n"
+    )
+    keep_run(run, tmp_path / "kept", files=("summary.json",), config_roots=(out, repo))
+    text = (tmp_path / "kept" / "config.yaml").read_text()
+    assert text == "output: r1\ndata:\n  train:\n  - round_0/labelled.extxyz\n  - runs/splits/train.extxyz\n  - /elsewhere/x.extxyz\n"
+    (run / "config.yaml").unlink()
+    with pytest.raises(FileNotFoundError, match="config.yaml"):
+        keep_run(run, tmp_path / "again", config_roots=(out,))

@@ -41,6 +41,13 @@ def test_choose_takes_spread_first_then_extrapolation():
     assert choose(frames, 10, 1.0) == [4, 2, 3]
 
 
+def _write_data(tmp_path):
+    """The base training (16) and test (4) frames of the tiny runs."""
+    frames = ase.io.read(LMNTO / "data" / "lmnto56_400K_runA.extxyz.gz", "200:260:3")
+    ase.io.write(tmp_path / "train.extxyz", frames[:16])
+    ase.io.write(tmp_path / "test.extxyz", frames[16:])
+
+
 def _run(tmp_path, rounds, extra=(), out="run"):
     cmd = [sys.executable, str(LMNTO / "refine.py"), "--out", str(tmp_path / out), "--committee", str(SHIPPED), str(SHIPPED)]
     cmd += ["--train", str(tmp_path / "train.extxyz"), "--test", str(tmp_path / "test.extxyz"), "--rounds", str(rounds), "--members", "2"]
@@ -54,9 +61,7 @@ def _run(tmp_path, rounds, extra=(), out="run"):
 def test_refinement_rounds_label_retrain_and_resume(tmp_path):
     from export.calculator import TaylorannCalculator
 
-    frames = ase.io.read(LMNTO / "data" / "lmnto56_400K_runA.extxyz.gz", "200:260:3")
-    ase.io.write(tmp_path / "train.extxyz", frames[:16])
-    ase.io.write(tmp_path / "test.extxyz", frames[16:])
+    _write_data(tmp_path)
     state = _run(tmp_path, 1)
     (r0,) = state["rounds"]
     # 0.1 ps dumped every 20 fs, the first step included
@@ -94,9 +99,7 @@ def test_archive_keeps_each_step_and_a_fresh_out_resumes_from_it(tmp_path):
     are kept; a run on a new OUT (another session) restores them and redoes nothing."""
     import gzip
 
-    frames = ase.io.read(LMNTO / "data" / "lmnto56_400K_runA.extxyz.gz", "200:260:3")
-    ase.io.write(tmp_path / "train.extxyz", frames[:16])
-    ase.io.write(tmp_path / "test.extxyz", frames[16:])
+    _write_data(tmp_path)
     archive = tmp_path / "archive"
     first = _run(tmp_path, 1, ["--archive", str(archive)], out="a")
     kept = archive / "round_0"

@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
 MD_SET = HERE / "data" / "md_set"
 TEST_FRAMES = 8  # per segment, its last frames
 GAP_FRAMES = 3  # dropped before them (frames are 20 fs apart)
@@ -104,9 +105,7 @@ def train_potential(out: Path, kind: str, seed: int, splits: dict, epochs: int, 
         shutil.copy2(stashed, out / name / CHECKPOINT)
     summary = run_or_load(raw)
     if kept:
-        keep_run(out / name, kept, files=("summary.json",))
-        # the run's config with paths relative to --out (the archive goes to other machines)
-        atomic_write_text(kept / "config.yaml", (out / name / "config.yaml").read_text().replace(f"{out}/", ""))
+        keep_run(out / name, kept, files=("summary.json",), config_roots=(out, ROOT))
         if (kept / PARTIAL).exists():
             shutil.rmtree(kept / PARTIAL)
     return summary, [str(out / name / "potential" / f"{e}.nn.ascii") for e in SPECIES]

@@ -29,7 +29,7 @@ members' validation numbers.
 Across sessions and machines: ``--archive DIR`` keeps the committable record of every
 finished step in ``DIR/round_<r>/`` (MD frames, committee.json and the labelled frames
 gzipped; each finished member's .nn.ascii, summary.json, config.yaml with paths relative
-to OUT and every 10th metrics row) and ``DIR/refine.json``; a run whose OUT lacks them
+to OUT or the repository and every 10th metrics row) and ``DIR/refine.json``; a run whose OUT lacks them
 restores them from DIR first, so it goes on where the archive stops (an unfinished member
 is trained again). ``--keep`` copies what OUT holds into DIR and stops (for a run started
 without ``--archive``).
@@ -177,8 +177,7 @@ def keep(out: Path, archive: Path) -> None:
         for run in sorted((rnd / "members").glob("m*")):
             kept = target / "members" / run.name
             if (run / "summary.json").exists() and not (kept / "summary.json").exists():
-                keep_run(run, kept, files=("summary.json",))
-                atomic_write_text(kept / "config.yaml", (run / "config.yaml").read_text().replace(f"{out}/", ""))
+                keep_run(run, kept, files=("summary.json",), config_roots=(out, ROOT))
     if (out / "refine.json").exists():
         archive.mkdir(parents=True, exist_ok=True)
         atomic_write_text(archive / "refine.json", (out / "refine.json").read_text())
