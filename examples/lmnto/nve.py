@@ -6,8 +6,8 @@ default), then run in NVE with a 1 fs step.  The total energy's linear drift
 
     python examples/lmnto/nve.py --ps 100 --out DIR [--potential FILES... --label NAME]...
 
-Without --potential the shipped Taylor-trained potential (examples/lmnto/potential/) is
-used; --repulsion FILE adds a ZBL core (LAMMPS only).  Give --potential several times (each with its --label) to compare potentials in
+Without --potential the shipped potential (examples/lmnto/potential/: Fig. 10 forces_s1,
+direct force training) is used; --repulsion FILE adds a ZBL core (LAMMPS only).  Give --potential several times (each with its --label) to compare potentials in
 one figure.  Writes DIR/nve.json (keys drift_meV_per_atom_per_ps, fluctuation_meV_per_atom,
 natoms, timestep_fs, steps, plus per-potential entries when comparing) and DIR/nve.png.
 With --tinker-dynamic PATH (a Tinker `dynamic` executable linked with taylorann's hooks,
@@ -232,7 +232,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--repulsion", help="ZBL core file (python -m export repulsion; e.g. potential/repulsion.json) added under hybrid/overlay")
     args = parser.parse_args(argv)
     potentials = args.potential or [SHIPPED]
-    labels = args.label or ["taylor (shipped)"] * (1 if not args.potential else 0)
+    labels = args.label or ["shipped"] * (1 if not args.potential else 0)
     if len(labels) != len(potentials):
         labels = [f"potential {k + 1}" for k in range(len(potentials))]
     out = Path(args.out)
