@@ -14,7 +14,8 @@ One round:
      taylorann potential (``--labeller potential:DIR``: distillation, and the CI check).
   4. Retraining: ``--members`` potentials (seeds 1..M) on the base training set plus every
      frame labelled so far, with the Fig. 10 recipe (48-20-20-1, Taylor δ_max 0.015 Å,
-     a = 20; ``--mode``, ``--hidden``, ``--epochs`` change it).
+     a = 20; ``--mode``, ``--hidden``, ``--epochs`` change it; ``--mode forces`` caches
+     float32 Jacobians, as md_potentials.py does).
 The loop stops when no frame's max sigma_F exceeds ``--threshold`` and no atom leaves the
 members' descriptor range (converged), or after ``--rounds``.
 
@@ -155,6 +156,8 @@ def train_members(rnd: Path, labelled: list[Path], args) -> list[dict]:
         raw["data"]["train"] = [str(Path(p).resolve()) for p in args.train] + [str(p.resolve()) for p in labelled if p.stat().st_size > 0]
         raw["data"]["reference_energies"] = REFERENCE_ENERGIES
         raw["training"]["threads"] = 1
+        if args.mode == "forces":  # as md_potentials.py: float32 Jacobians (half the memory)
+            raw["forces"] = {"jacobian_dtype": "float32", "jacobian_memory_gb": 4.0}
         summary = run_or_load(raw)
         out.append({"member": name, "validation": summary["validation"], "best_epoch": summary["best_epoch"]})
     return out
