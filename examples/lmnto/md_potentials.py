@@ -47,7 +47,7 @@ NVE_KEYS = ("natoms", "drift_meV_per_atom_per_ps", "fluctuation_meV_per_atom", "
 
 from nve import SPECIES, plot, run_nve  # noqa: E402
 from splits import make_splits, read_frames  # noqa: E402
-from train import config_dict, run_or_load  # noqa: E402
+from train import FORCES_FLOAT32, config_dict, run_or_load  # noqa: E402
 
 from trainer.atomic_io import atomic_write_extxyz, atomic_write_text  # noqa: E402
 from trainer.checkpoint import CHECKPOINT  # noqa: E402
@@ -98,7 +98,7 @@ def train_potential(out: Path, kind: str, seed: int, splits: dict, epochs: int, 
         if not subset.exists():
             atomic_write_extxyz(subset, read_frames(splits["train"])[::FORCE_STRIDE])
         raw["data"]["train"] = [str(subset)]
-        raw["forces"] = {"jacobian_dtype": "float32", "jacobian_memory_gb": 4.0}
+        raw["forces"] = dict(FORCES_FLOAT32)
     stashed = kept / PARTIAL / CHECKPOINT if kept else None
     if stashed and stashed.exists() and not (out / name / CHECKPOINT).exists():
         (out / name).mkdir(parents=True, exist_ok=True)  # an earlier session's unfinished run: resume it

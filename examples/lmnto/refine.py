@@ -54,7 +54,7 @@ ROOT = HERE.parents[1]
 
 from nve import SPECIES, START, lammps_input  # noqa: E402
 from splits import REFERENCE_ENERGIES  # noqa: E402
-from train import config_dict, run_or_load  # noqa: E402
+from train import FORCES_FLOAT32, config_dict, run_or_load  # noqa: E402
 
 from trainer.atomic_io import atomic_write_extxyz as atomic_write  # noqa: E402
 
@@ -156,8 +156,8 @@ def train_members(rnd: Path, labelled: list[Path], args) -> list[dict]:
         raw["data"]["train"] = [str(Path(p).resolve()) for p in args.train] + [str(p.resolve()) for p in labelled if p.stat().st_size > 0]
         raw["data"]["reference_energies"] = REFERENCE_ENERGIES
         raw["training"]["threads"] = 1
-        if args.mode == "forces":  # as md_potentials.py: float32 Jacobians (half the memory)
-            raw["forces"] = {"jacobian_dtype": "float32", "jacobian_memory_gb": 4.0}
+        if args.mode == "forces":
+            raw["forces"] = dict(FORCES_FLOAT32)
         summary = run_or_load(raw)
         out.append({"member": name, "validation": summary["validation"], "best_epoch": summary["best_epoch"]})
     return out

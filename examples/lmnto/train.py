@@ -20,6 +20,11 @@ ROOT = HERE.parents[1]
 from splits import REFERENCE_ENERGIES, write_splits  # noqa: E402
 
 
+# The Fig. 10 drivers' direct-force settings (md_potentials.py, refine.py --mode forces):
+# float32 descriptor Jacobians, half the memory of float64, within a 4 GB cache
+FORCES_FLOAT32 = {"jacobian_dtype": "float32", "jacobian_memory_gb": 4.0}
+
+
 def config_dict(
     out: Path,
     name: str,
