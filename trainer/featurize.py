@@ -4,7 +4,11 @@ derivatives with respect to the positions, computed once and reused every epoch.
 Forces are F = −Σ_i (∂E_i/∂G_i)·∂G_i/∂R: with the Jacobian ∂G/∂R cached, a force epoch
 needs only the networks' input gradient, its backward pass and a product with the Jacobian
 (n2p2's and ænet's way). Jacobians are stored dense per structure, grouped by atom count,
-so the product is one batched matrix multiplication per group.
+so the product is one batched matrix multiplication per group. They are stored transposed,
+(n·3, n·ld) per structure: both the product and its backward pass then run along rows of
+length n·ld, while with (n·ld, n·3) the backward pass walks rows of only n·3 entries and
+BLAS runs it at less than half the speed (TiO2 set, float64, 1 thread: forward + backward
+products 17.8 ms untransposed, 7.9 ms transposed; force epoch 1.5x faster).
 """
 
 from __future__ import annotations
@@ -76,8 +80,9 @@ def featurize(model: AenetModel, structures: Sequence[Structure], pool: HandlePo
 
 @dataclass
 class SizeGroup:
-    """The structures of one atom count n, consecutive in the set: Jacobians (S, n·ld, n·3)
-    and reference forces (S, n·3)."""
+    """The structures of one atom count n, consecutive in the set: transposed Jacobians
+    (S, n·3, n·ld), ``jacobian[s, k·3 + c, i·ld + f] = dG[i, f]/dx[k, c]``, and reference
+    forces (S, n·3)."""
 
     natoms: int
     jacobian: torch.Tensor
@@ -122,21 +127,27 @@ def force_data(model: AenetModel, structures: Sequence[Structure], pool: HandleP
     order = np.argsort([s.natoms for s in structures], kind="stable")
     ordered = [structures[k] for k in order]
     G = [np.zeros((s.natoms, ld)) for s in ordered]
+    store = np.float32 if dtype == "float32" else np.float64
     groups, jobs, start = [], [], 0
     while start < len(ordered):
         n = ordered[start].natoms
         stop = start
         while stop < len(ordered) and ordered[stop].natoms == n:
             stop += 1
-        jac = np.empty((stop - start, n * ld, n * 3))
+        jac = np.empty((stop - start, n * 3, n * ld), dtype=store)
         jobs += [(k, jac[k - start]) for k in range(start, stop)]
         forces = np.stack([np.asarray(ordered[k].forces, dtype=np.float64).reshape(-1) for k in range(start, stop)])
         groups.append(SizeGroup(n, torch.from_numpy(jac), torch.from_numpy(forces)))
         start = stop
-    pool.map(lambda h, job: h.features_dense(ordered[job[0]], G[job[0]], job[1]), jobs)
-    if dtype == "float32":
-        for g in groups:
-            g.jacobian = g.jacobian.to(torch.float32)
+
+    def one(h: NativeHandle, job) -> None:
+        k, target = job
+        n = ordered[k].natoms
+        scratch = np.empty((n * ld, n * 3))  # the C API's layout, float64
+        h.features_dense(ordered[k], G[k], scratch)
+        np.copyto(target, scratch.T)  # transposed (and cast to the stored dtype)
+
+    pool.map(one, jobs)
     features = features_from_native(model, ordered, [StructureFeatures(g) for g in G])
     index = {s: k for k, s in enumerate(model.species)}
     species_of_atom = np.concatenate([[index[x] for x in s.species] for s in ordered])
@@ -164,5 +175,5 @@ def energies_and_forces(model: AenetModel, data: ForceData, create_graph: bool):
     for group, d in zip(data.groups, blocks):
         s, n = group.nstructures, group.natoms
         d = d.reshape(s, 1, n * data.row_length).to(group.jacobian.dtype)
-        forces.append(-torch.bmm(d, group.jacobian).reshape(s, n * 3).to(torch.float64))
+        forces.append(-torch.bmm(d, group.jacobian.transpose(1, 2)).reshape(s, n * 3).to(torch.float64))
     return energies, forces
