@@ -29,28 +29,34 @@ def _masses(species: tuple) -> np.ndarray:
     return np.array([atomic_masses[atomic_numbers[s]] for s in species])
 
 
-def _displaced(reference: Structure, displacements: list[np.ndarray], tags: list[str]) -> list[Structure]:
-    """One Taylor-labelled structure per displacement (wrapped into the cell: one solve for
-    all of them, column by column the same numbers as one solve each)."""
-    if not displacements:
+def _displaced(reference: Structure, displacements: np.ndarray, tags: list[str]) -> list[Structure]:
+    """One Taylor-labelled structure per displacement (``displacements``: (count, N, 3);
+    wrapped into the cell: one solve for all of them, column by column the same numbers as
+    one solve each). Labels E − Σ δ·F for all displacements in one reduction, each row the
+    same sum as ``taylor_energy``."""
+    if len(displacements) == 0:
         return []
-    moved = reference.positions[None, :, :] + np.stack(displacements)
+    displacements = np.asarray(displacements)
+    moved = reference.positions[None, :, :] + displacements
     if reference.periodic:
         flat = moved.reshape(-1, 3)
         frac = np.linalg.solve(reference.cell.T, flat.T).T
         moved = ((frac - np.floor(frac)) @ reference.cell).reshape(moved.shape)
+    energies = reference.energy - (displacements * reference.forces[None]).reshape(len(displacements), -1).sum(axis=1)
+    species = list(reference.species)
+    info = {"taylor_of": reference.name}
     return [
         Structure(
             positions=positions,
-            species=list(reference.species),
+            species=species,
             cell=reference.cell,
             pbc=reference.pbc,
-            energy=taylor_energy(reference.energy, reference.forces, d),
+            energy=float(e),
             forces=None,
             name=f"{reference.name}#{tag}",
-            info={"taylor_of": reference.name},
+            info=dict(info),
         )
-        for positions, d, tag in zip(moved, displacements, tags)
+        for positions, e, tag in zip(moved, energies, tags)
     ]
 
 
@@ -67,19 +73,30 @@ def random_displacements(reference: Structure, delta_max: np.ndarray, atoms: np.
     """The listed atoms move: |δ_i| ≤ δ_max,i uniformly in the ball, then their mass-weighted
     mean is removed and, if that pushed any atom past its bound, all are shrunk by a common
     factor (which keeps the zero mean).  Other atoms stay."""
+    return random_displacements_many(reference, delta_max, atoms, rng, 1)[0]
+
+
+def random_displacements_many(reference: Structure, delta_max: np.ndarray, atoms: np.ndarray, rng: np.random.Generator, count: int) -> np.ndarray:
+    """``count`` draws of ``random_displacements`` as one (count, N, 3) array: the random
+    numbers are drawn in the same order as ``count`` single calls (so a seed gives the same
+    structures either way), the arithmetic runs on all draws at once."""
     n = len(atoms)
-    direction = rng.normal(size=(n, 3))
-    direction /= np.linalg.norm(direction, axis=1, keepdims=True)
+    direction = np.empty((count, n, 3))
+    radius = np.empty((count, n))
+    for k in range(count):
+        direction[k] = rng.normal(size=(n, 3))
+        radius[k] = rng.random(n)
+    direction /= np.linalg.norm(direction, axis=2, keepdims=True)
     bound = delta_max[atoms]
-    d = direction * (bound * rng.random(n) ** (1.0 / 3.0))[:, None]
+    d = direction * (bound * radius ** (1.0 / 3.0))[:, :, None]
     if n > 1:
         masses = _masses(tuple(reference.species))[atoms]
-        d -= (masses[:, None] * d).sum(axis=0) / masses.sum()
-        ratio = np.max(np.linalg.norm(d, axis=1) / bound)
-        if ratio > 1.0:
-            d /= ratio
-    full = np.zeros((reference.natoms, 3))
-    full[atoms] = d
+        d -= (masses[None, :, None] * d).sum(axis=1, keepdims=True) / masses.sum()
+        ratio = np.max(np.linalg.norm(d, axis=2) / bound, axis=1)
+        shrink = ratio > 1.0
+        d[shrink] /= ratio[shrink][:, None, None]
+    full = np.zeros((count, reference.natoms, 3))
+    full[:, atoms] = d
     return full
 
 
@@ -95,7 +112,7 @@ def augment(reference: Structure, config: TaylorConfig, rng: np.random.Generator
     if len(atoms) == 0:
         return []
     if config.strategy == "random":
-        moves = [random_displacements(reference, delta, atoms, rng) for _ in range(config.multiple)]
+        moves = random_displacements_many(reference, delta, atoms, rng, config.multiple)
         return _displaced(reference, moves, [f"B{k}" for k in range(config.multiple)])
     else:
         chosen = atoms
@@ -110,7 +127,7 @@ def augment(reference: Structure, config: TaylorConfig, rng: np.random.Generator
             d[a, AXES[axis]] = sign * delta[a]
             shifts.append(d)
             tags.append(f"A{a}{axis}{'+' if sign > 0 else '-'}")
-        return _displaced(reference, shifts, tags)
+        return _displaced(reference, np.array(shifts).reshape(len(shifts), reference.natoms, 3), tags)
 
 
 def augment_all(references: list[Structure], config: TaylorConfig, seed: int, epoch: int = 0) -> list[Structure]:
