@@ -4,12 +4,17 @@ potential and its ZBL core, as MD runs them, against their CHGNet labels.
 
     python examples/lmnto/validate.py                                    # the shipped potential
     python examples/lmnto/validate.py --potential DIR/{Li,Mo,Ni,Ti,O}.nn.ascii --repulsion none --out v.json
+    python examples/lmnto/validate.py --frames A.extxyz B.extxyz.gz --out unseen.json   # any labelled frames
 
 Per segment and over all frames: energy RMSE and MAE (meV/atom), the mean energy offset
 (meV/atom: a constant shift per decoration is invisible to MD but shows here), force MAE
 and RMSE (eV/Å), CHGNet's own mean |F| (the scale the force error is read against),
 and the share of atoms whose descriptor left the training range. Written to ``--out``
 (default ``examples/lmnto/validation.json``); ``--table`` prints its Markdown table.
+
+With ``--frames``, the same numbers per given file of CHGNet-labelled frames instead of the
+MD set (e.g. the refinement loop's labelled frames from the potential's own MD, or the
+Fig. 10 validation split), under ``sets`` in ``--out``.
 """
 
 from __future__ import annotations
@@ -85,17 +90,38 @@ def table(result: dict) -> str:
     return "\n".join(lines)
 
 
+def frames_table(result: dict) -> str:
+    lines = [
+        "| frames (file) | atoms/frame | energy RMSE (meV/atom) | mean offset (meV/atom) | force MAE (eV/Å) | force RMSE (eV/Å) "
+        "| CHGNet mean abs(F) (eV/Å) | atoms extrapolating |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, row in result["sets"].items():
+        lines.append(
+            f"| {row['frames']} ({name}) | {row['atoms_per_frame']:g} | {row['energy_rmse']:.2f} | {row['energy_offset']:+.2f} | {row['force_mae']:.3f} | "
+            f"{row['force_rmse']:.3f} | {row['reference_mean_abs_force']:.3f} | {row['extrapolating_atom_share']:.2%} |"
+        )
+    return "\n".join(lines)
+
+
+def relative(path) -> str:
+    p = Path(path).resolve()
+    return str(p.relative_to(HERE.parents[1])) if p.is_relative_to(HERE.parents[1]) else str(path)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--potential", nargs="+", default=SHIPPED, help="potential files (default: the shipped .nn.ascii)")
     parser.add_argument("--repulsion", default=str(REPULSION), help="ZBL core file, or 'none'")
     parser.add_argument("--data", default=str(MD_SET), help="folder of seg_*.extxyz.gz (CHGNet-labelled)")
+    parser.add_argument("--frames", nargs="+", help="labelled frame files (extxyz, .gz) evaluated one by one instead of --data")
     parser.add_argument("--out", default=str(HERE / "validation.json"))
     parser.add_argument("--table", action="store_true", help="print the table of --out and stop")
     args = parser.parse_args(argv)
     out = Path(args.out)
     if args.table:
-        print(table(json.loads(out.read_text())))
+        result = json.loads(out.read_text())
+        print(frames_table(result) if "sets" in result else table(result))
         return
 
     from export.calculator import TaylorannCalculator
@@ -103,6 +129,22 @@ def main(argv=None) -> None:
     from trainer.readers import read_atoms
 
     calc = TaylorannCalculator(potential=args.potential, repulsion=None if args.repulsion == "none" else args.repulsion, extrapolation="ignore")
+    if args.frames:
+        sets = {}
+        for path in args.frames:
+            frames = read_atoms(path, ":")
+            records = evaluate(frames, calc)
+            sets[relative(path)] = {**errors(records), "atoms_per_frame": float(np.mean([len(a) for a in frames]))}
+            print(path, json.dumps(sets[relative(path)]), flush=True)
+        result = {
+            "potential": [relative(p) for p in args.potential],
+            "repulsion": args.repulsion if args.repulsion == "none" else Path(args.repulsion).name,
+            "reference": "the CHGNet labels in each file",
+            "sets": sets,
+        }
+        atomic_write_text(out, json.dumps(result, indent=1))
+        print(frames_table(result))
+        return
     provenance = json.loads((Path(args.data) / "provenance.json").read_text())["segments"]
     segments, groups, everything = {}, defaultdict(list), []
     for path in sorted(Path(args.data).glob("seg_*.extxyz.gz")):
@@ -119,7 +161,7 @@ def main(argv=None) -> None:
         decorations = len({d for d, _ in parts})
         conditions[f"{temperature:g}K_{strain:+g}"] = {**errors(records), "temperature_K": temperature, "strain": strain, "decorations": decorations}
     result = {
-        "potential": [str(Path(p).resolve().relative_to(HERE.parents[1])) if Path(p).resolve().is_relative_to(HERE.parents[1]) else p for p in args.potential],
+        "potential": [relative(p) for p in args.potential],
         "repulsion": args.repulsion if args.repulsion == "none" else Path(args.repulsion).name,
         "reference": "CHGNet 0.4.2 labels of data/md_set (frames no shipped potential was trained on)",
         "all": errors(everything),
