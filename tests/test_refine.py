@@ -128,3 +128,38 @@ def test_archive_keeps_each_step_and_a_fresh_out_resumes_from_it(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert sorted(p.relative_to(kept_only) for p in kept_only.rglob("*")) == sorted(p.relative_to(archive) for p in archive.rglob("*"))
+
+
+def test_keep_stashes_an_unfinished_member_and_a_later_run_resumes_it(tmp_path):
+    """--keep on a loop whose member m2 is still training puts m2's last checkpoint in
+    ARCHIVE/round_0/members/m2/partial/; a later run on the same --out path (a new machine:
+    OUT gone) restores it and the trainer resumes there (its first epochs are not redone);
+    once m2 has finished, the stash is removed from the archive."""
+    import shutil
+
+    _write_data(tmp_path)
+    _run(tmp_path, 1, out="a")
+    m2 = tmp_path / "a" / "round_0" / "members" / "m2"
+    first_rows = (m2 / "metrics.csv").read_text().splitlines()
+    assert len(first_rows) == 4  # header + 3 epochs
+    (m2 / "summary.json").unlink()  # as while m2 trains: checkpoint and metrics, no summary
+    shutil.rmtree(m2 / "potential")
+    archive = tmp_path / "archive"
+    proc = subprocess.run(
+        [sys.executable, str(LMNTO / "refine.py"), "--out", str(tmp_path / "a"), "--archive", str(archive), "--keep"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    stash = archive / "round_0" / "members" / "m2" / "partial"
+    assert (stash / "checkpoint.pt").exists() and not (archive / "round_0" / "members" / "m2" / "summary.json").exists()
+    assert (archive / "round_0" / "members" / "m1" / "summary.json").exists()
+
+    shutil.rmtree(tmp_path / "a")  # a new machine: the same --out path, nothing in it
+    _run(tmp_path, 1, ["--archive", str(archive), "--epochs", "5"], out="a")
+    rows = (m2 / "metrics.csv").read_text().splitlines()
+    assert len(rows) == 6 and rows[:4] == first_rows  # resumed at epoch 3, trained epochs 4 and 5
+    assert not (tmp_path / "a" / "round_0" / "members" / "m1" / "checkpoint.pt").exists()  # m1 came from the archive
+    assert (archive / "round_0" / "members" / "m2" / "summary.json").exists() and not stash.exists()

@@ -31,9 +31,12 @@ Across sessions and machines: ``--archive DIR`` keeps the committable record of 
 finished step in ``DIR/round_<r>/`` (MD frames, committee.json and the labelled frames
 gzipped; each finished member's .nn.ascii, summary.json, config.yaml with paths relative
 to OUT or the repository and every 10th metrics row) and ``DIR/refine.json``; a run whose OUT lacks them
-restores them from DIR first, so it goes on where the archive stops (an unfinished member
-is trained again). ``--keep`` copies what OUT holds into DIR and stops (for a run started
-without ``--archive``).
+restores them from DIR first, so it goes on where the archive stops. ``--keep`` copies what
+OUT holds into DIR and stops (for a run started without ``--archive``, or before a session
+ends): a member still training goes in as its last checkpoint (``DIR/round_<r>/members/
+m<k>/partial/``), from which a later run resumes it, as long as ``--out`` names the same
+absolute path (the checkpoint holds the run's configuration, data paths included; another
+path makes the trainer refuse to resume and say why).
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ from splits import REFERENCE_ENERGIES  # noqa: E402
 from train import FORCES_FLOAT32, config_dict, run_or_load  # noqa: E402
 
 from trainer.atomic_io import atomic_write_extxyz as atomic_write  # noqa: E402
+from trainer.checkpoint import CHECKPOINT  # noqa: E402
 
 
 def lammps_md(potential: list[str], workdir: Path, args, seed: int, repulsion) -> Path:
@@ -164,6 +168,8 @@ def train_members(rnd: Path, labelled: list[Path], args) -> list[dict]:
 
 
 ROUND_FILES = ("frames.extxyz", "committee.json", "labelled.extxyz")  # selected.extxyz: in labelled
+PARTIAL = "partial"  # archive/round_<r>/members/m<k>/partial/: an unfinished member's last checkpoint
+PARTIAL_FILES = (CHECKPOINT, "metrics.csv")
 
 
 def keep(out: Path, archive: Path) -> None:
@@ -181,6 +187,13 @@ def keep(out: Path, archive: Path) -> None:
             kept = target / "members" / run.name
             if (run / "summary.json").exists() and not (kept / "summary.json").exists():
                 keep_run(run, kept, files=("summary.json",), config_roots=(out, ROOT))
+            if (run / "summary.json").exists() or (kept / "summary.json").exists():
+                shutil.rmtree(kept / PARTIAL, ignore_errors=True)
+            elif (run / CHECKPOINT).exists():
+                (kept / PARTIAL).mkdir(parents=True, exist_ok=True)
+                for name in PARTIAL_FILES:  # the checkpoint first: metrics.csv alone is not resumable
+                    if (run / name).exists():
+                        atomic_write_bytes(kept / PARTIAL / name, (run / name).read_bytes())
     if (out / "refine.json").exists():
         archive.mkdir(parents=True, exist_ok=True)
         atomic_write_text(archive / "refine.json", (out / "refine.json").read_text())
@@ -188,7 +201,8 @@ def keep(out: Path, archive: Path) -> None:
 
 def restore(out: Path, archive: Path) -> None:
     """Give ``out`` the archived steps it lacks: round files, finished members (their
-    potential and summary, which is what makes a member count as trained), refine.json."""
+    potential and summary, which is what makes a member count as trained), an unfinished
+    member's last checkpoint (the trainer resumes from it), refine.json."""
     from trainer.atomic_io import atomic_write_bytes
 
     for target in sorted(archive.glob("round_*")):
@@ -204,6 +218,11 @@ def restore(out: Path, archive: Path) -> None:
                 for f in kept.glob("*.nn.ascii"):
                     shutil.copy2(f, run / "potential" / f.name)
                 shutil.copy2(kept / "summary.json", run / "summary.json")  # last: marks the member finished
+            elif (kept / PARTIAL / CHECKPOINT).exists() and not (run / "summary.json").exists() and not (run / CHECKPOINT).exists():
+                run.mkdir(parents=True, exist_ok=True)
+                for name in reversed(PARTIAL_FILES):  # the checkpoint last: it is what the trainer looks for
+                    if (kept / PARTIAL / name).exists():
+                        shutil.copy2(kept / PARTIAL / name, run / name)
     if (archive / "refine.json").exists() and not (out / "refine.json").exists():
         shutil.copy2(archive / "refine.json", out / "refine.json")
 
@@ -233,7 +252,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--epochs", type=int, default=1000)
     parser.add_argument("--selection", default="test_energy", choices=["test_energy", "last"])
     parser.add_argument("--archive", help="folder for the committable record of every finished step (module docstring)")
-    parser.add_argument("--keep", action="store_true", help="copy the finished steps in OUT into --archive and stop")
+    parser.add_argument("--keep", action="store_true", help="copy the finished steps in OUT (and unfinished members' checkpoints) into --archive and stop")
     args = parser.parse_args(argv)
     archive = Path(args.archive).resolve() if args.archive else None
     if args.keep:
