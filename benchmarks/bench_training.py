@@ -4,7 +4,7 @@ Training (each mode in its own process, for peak memory): the TiO2 set with the 
 descriptor (Chebyshev 6.5 Å/20, 5.0 Å/6: 56 inputs), 56-10-10-1 tanh, L-BFGS, for modes
 energy, taylor a = 10 (fixed and resample), forces (float64 Jacobians) and forces_f32
 (``forces.jacobian_dtype: float32``); the water-cluster train_500 set (the study's
-descriptor and network) for energy and forces. Each trains for ``--seconds`` of training
+descriptor and network) for energy, forces and forces_f32. Each trains for ``--seconds`` of training
 time; reported: seconds per epoch (min and median over the epochs after the first 5),
 epochs reached, peak resident memory, test force MAE / energy RMSE of the best epoch.
 
@@ -23,7 +23,8 @@ Run on a quiet machine:
 The JSON printed last (and written to ``--out``) holds ``training`` (per mode: the keys
 above), ``rates`` (``<set>_<what>`` -> atoms/s at the minimum and at the median time,
 ``at_min_time`` and ``at_median_time``; ``predict_forces_tio2`` the same) and ``ratios``: ``tio2_forces_over_energy`` and ``tio2_forces_f32_over_energy``
-(median epoch times), ``tio2_resample_over_fixed``, ``water500_forces_over_energy``, each
+(median epoch times), ``tio2_resample_over_fixed``, ``water500_forces_over_energy`` and
+``water500_forces_f32_over_energy``, each
 also with the ``_min`` suffix for the ratio of the minima.
 """
 
@@ -57,6 +58,7 @@ MODES = {
     "forces_f32": {"training": {"mode": "forces"}, "forces": {"jacobian_dtype": "float32"}},
     "water500_energy": {"training": {"mode": "energy"}},
     "water500_forces": {"training": {"mode": "forces"}},
+    "water500_forces_f32": {"training": {"mode": "forces"}, "forces": {"jacobian_dtype": "float32"}},
 }
 
 
@@ -194,6 +196,7 @@ def main() -> None:
         "tio2_forces_f32_over_energy": ("forces_f32", "energy"),
         "tio2_resample_over_fixed": ("taylor_resample_a10", "taylor_fixed_a10"),
         "water500_forces_over_energy": ("water500_forces", "water500_energy"),
+        "water500_forces_f32_over_energy": ("water500_forces_f32", "water500_energy"),
     }
     for name, (a, b) in pairs.items():
         result["ratios"][name] = ratio(training, a, b, "seconds_per_epoch_median")
