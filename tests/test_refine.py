@@ -58,6 +58,13 @@ def _run(tmp_path, rounds, extra=(), out="run"):
     return json.loads((tmp_path / out / "refine.json").read_text())
 
 
+def _keep(out, archive):
+    """refine.py --out OUT --archive ARCHIVE --keep."""
+    cmd = [sys.executable, str(LMNTO / "refine.py"), "--out", str(out), "--archive", str(archive), "--keep"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
 def test_refinement_rounds_label_retrain_and_resume(tmp_path):
     from export.calculator import TaylorannCalculator
 
@@ -119,14 +126,7 @@ def test_archive_keeps_each_step_and_a_fresh_out_resumes_from_it(tmp_path):
         for f in (kept / "members" / m).glob("*.nn.ascii"):
             assert (fresh / "members" / m / "potential" / f.name).read_bytes() == f.read_bytes()
     kept_only = tmp_path / "c"
-    proc = subprocess.run(
-        [sys.executable, str(LMNTO / "refine.py"), "--out", str(tmp_path / "a"), "--archive", str(kept_only), "--keep"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    _keep(tmp_path / "a", kept_only)
     assert sorted(p.relative_to(kept_only) for p in kept_only.rglob("*")) == sorted(p.relative_to(archive) for p in archive.rglob("*"))
 
 
@@ -145,14 +145,7 @@ def test_keep_stashes_an_unfinished_member_and_a_later_run_resumes_it(tmp_path):
     (m2 / "summary.json").unlink()  # as while m2 trains: checkpoint and metrics, no summary
     shutil.rmtree(m2 / "potential")
     archive = tmp_path / "archive"
-    proc = subprocess.run(
-        [sys.executable, str(LMNTO / "refine.py"), "--out", str(tmp_path / "a"), "--archive", str(archive), "--keep"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    _keep(tmp_path / "a", archive)
     stash = archive / "round_0" / "members" / "m2" / "partial"
     assert (stash / "checkpoint.pt").exists() and not (archive / "round_0" / "members" / "m2" / "summary.json").exists()
     assert (archive / "round_0" / "members" / "m1" / "summary.json").exists()

@@ -71,37 +71,64 @@ def errors(records: list[dict]) -> dict:
     }
 
 
+def markdown(header: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+
+
+ERROR_HEADER = ["energy RMSE (meV/atom)", "mean offset (meV/atom)", "force MAE (eV/Å)"]
+
+
 def table(result: dict) -> str:
-    lines = [
-        "| frames | T (K) | strain | decorations | energy RMSE (meV/atom) | mean offset (meV/atom) | force MAE (eV/Å) "
-        "| CHGNet mean abs(F) (eV/Å) | atoms extrapolating |",
-        "|---|---|---|---|---|---|---|---|---|",
+    header = ["frames", "T (K)", "strain", "decorations", *ERROR_HEADER, "CHGNet mean abs(F) (eV/Å)", "atoms extrapolating"]
+    rows = [
+        [
+            f"{row['frames']}",
+            f"{row['temperature_K']:g}",
+            f"{row['strain']:+.0%}",
+            f"{row['decorations']}",
+            f"{row['energy_rmse']:.2f}",
+            f"{row['energy_offset']:+.2f}",
+            f"{row['force_mae']:.3f}",
+            f"{row['reference_mean_abs_force']:.3f}",
+            f"{row['extrapolating_atom_share']:.1%}",
+        ]
+        for row in result["conditions"].values()
     ]
-    for key, row in result["conditions"].items():
-        lines.append(
-            f"| {row['frames']} | {row['temperature_K']:g} | {row['strain']:+.0%} | {row['decorations']} | {row['energy_rmse']:.2f} | "
-            f"{row['energy_offset']:+.2f} | {row['force_mae']:.3f} | {row['reference_mean_abs_force']:.3f} | {row['extrapolating_atom_share']:.1%} |"
-        )
     a = result["all"]
-    lines.append(
-        f"| **{a['frames']}** | all | | | **{a['energy_rmse']:.2f}** | {a['energy_offset']:+.2f} | **{a['force_mae']:.3f}** | "
-        f"{a['reference_mean_abs_force']:.3f} | {a['extrapolating_atom_share']:.1%} |"
+    rows.append(
+        [
+            f"**{a['frames']}**",
+            "all",
+            "",
+            "",
+            f"**{a['energy_rmse']:.2f}**",
+            f"{a['energy_offset']:+.2f}",
+            f"**{a['force_mae']:.3f}**",
+            f"{a['reference_mean_abs_force']:.3f}",
+            f"{a['extrapolating_atom_share']:.1%}",
+        ]
     )
-    return "\n".join(lines)
+    return markdown(header, rows)
 
 
 def frames_table(result: dict) -> str:
-    lines = [
-        "| frames (file) | atoms/frame | energy RMSE (meV/atom) | mean offset (meV/atom) | force MAE (eV/Å) | force RMSE (eV/Å) "
-        "| CHGNet mean abs(F) (eV/Å) | atoms extrapolating |",
-        "|---|---|---|---|---|---|---|---|",
+    header = ["frames (file)", "atoms/frame", *ERROR_HEADER, "force RMSE (eV/Å)", "CHGNet mean abs(F) (eV/Å)", "atoms extrapolating"]
+    rows = [
+        [
+            f"{row['frames']} ({name})",
+            f"{row['atoms_per_frame']:g}",
+            f"{row['energy_rmse']:.2f}",
+            f"{row['energy_offset']:+.2f}",
+            f"{row['force_mae']:.3f}",
+            f"{row['force_rmse']:.3f}",
+            f"{row['reference_mean_abs_force']:.3f}",
+            f"{row['extrapolating_atom_share']:.2%}",
+        ]
+        for name, row in result["sets"].items()
     ]
-    for name, row in result["sets"].items():
-        lines.append(
-            f"| {row['frames']} ({name}) | {row['atoms_per_frame']:g} | {row['energy_rmse']:.2f} | {row['energy_offset']:+.2f} | {row['force_mae']:.3f} | "
-            f"{row['force_rmse']:.3f} | {row['reference_mean_abs_force']:.3f} | {row['extrapolating_atom_share']:.2%} |"
-        )
-    return "\n".join(lines)
+    return markdown(header, rows)
 
 
 def relative(path) -> str:
