@@ -198,13 +198,15 @@ class ExplicitGroup(torch.nn.Module):
         T = chebyshev_table(x, nr - 1).permute(1, 0, 2)  # (C, nr, K)
         nw = 2 if self.multi else 1
         if self.multi:
-            fw = torch.stack([f, f * wp], dim=2)
+            fw = torch.stack([f, f * wp], dim=1)
         else:
-            fw = f.unsqueeze(2)
-        g_r = torch.bmm(T, fw) * self.s_r[None, :, None]  # (C, nr, nw)
-        G[:, :nr] = g_r[:, :, 0]
+            fw = f.unsqueeze(1)
+        # (C, nw, K) @ (C, K, nr): with nw rows instead of nw columns the batched product runs
+        # ~3x faster (224 LMNTO atoms: 0.29 vs 0.85 ms)
+        g_r = torch.bmm(fw, T.transpose(1, 2)) * self.s_r[None, None, :]  # (C, nw, nr)
+        G[:, :nr] = g_r[:, 0]
         if self.multi:
-            G[:, nr + na : 2 * nr + na] = g_r[:, :, 1]
+            G[:, nr + na : 2 * nr + na] = g_r[:, 1]
         # angular block: the neighbours inside rc_a packed to the front of a (C, kw) table of
         # row positions (-1: none; its cut-off is zero); cosines of all pairs from U U^T
         r2 = r.view(nc, width)
@@ -250,11 +252,11 @@ class ExplicitGroup(torch.nn.Module):
             cosines = torch.bmm(U, U.transpose(1, 2))
             xa = self.sc * cosines - 1.0 if self.legacy else cosines
             Ta = chebyshev_table(xa.view(nc, kw * kw), na - 1).permute(1, 0, 2)  # (C, na, K*K)
-            full = torch.bmm(Ta, outer.view(nc, nw, kw * kw).transpose(1, 2))
-            g_a = (0.5 * (full - self.t_one[None, :, None] * fsq[:, None, :])) * self.s_a[None, :, None]
-            G[:, nr : nr + na] = g_a[:, :, 0]
+            full = torch.bmm(outer.view(nc, nw, kw * kw), Ta.transpose(1, 2))  # (C, nw, na): as g_r
+            g_a = (0.5 * (full - self.t_one[None, None, :] * fsq[:, :, None])) * self.s_a[None, None, :]
+            G[:, nr : nr + na] = g_a[:, 0]
             if self.multi:
-                G[:, 2 * nr + na :] = g_a[:, :, 1]
+                G[:, 2 * nr + na :] = g_a[:, 1]
         # the networks
         energy = torch.empty(nc, dtype=dtype)
         dedg = torch.empty(nc, self.nsf, dtype=dtype)
