@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 from .atomic_io import atomic_write_text
+from .checkpoint import CHECKPOINT
 
 
 def keep_run(run_dir: Path, target: Path, files: tuple[str, ...] = (), every: int = 10, config_roots: tuple[Path, ...] = ()) -> None:
@@ -38,3 +39,18 @@ def keep_run(run_dir: Path, target: Path, files: tuple[str, ...] = (), every: in
         atomic_write_text(target / "config.yaml", text)
     for name in files:  # last: a reader takes the first of these as "archived"
         shutil.copy2(run_dir / name, target / name)
+
+
+PARTIAL = "partial"  # <archived run>/partial/: an unfinished run's last checkpoint and metrics
+PARTIAL_FILES = (CHECKPOINT, "metrics.csv")  # the checkpoint first
+
+
+def keep_partial(run_dir: Path, target: Path) -> None:
+    """Copy an unfinished run's checkpoint and metrics into ``target/partial/`` (each file
+    atomically, the checkpoint first: metrics alone are not resumable)."""
+    from .atomic_io import atomic_write_bytes
+
+    (Path(target) / PARTIAL).mkdir(parents=True, exist_ok=True)
+    for name in PARTIAL_FILES:
+        if (Path(run_dir) / name).exists():
+            atomic_write_bytes(Path(target) / PARTIAL / name, (Path(run_dir) / name).read_bytes())

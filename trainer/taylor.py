@@ -36,7 +36,6 @@ def _displaced(reference: Structure, displacements: np.ndarray, tags: list[str])
     same sum as ``taylor_energy``."""
     if len(displacements) == 0:
         return []
-    displacements = np.asarray(displacements)
     moved = reference.positions[None, :, :] + displacements
     if reference.periodic:
         flat = moved.reshape(-1, 3)
@@ -44,7 +43,6 @@ def _displaced(reference: Structure, displacements: np.ndarray, tags: list[str])
         moved = ((frac - np.floor(frac)) @ reference.cell).reshape(moved.shape)
     energies = reference.energy - (displacements * reference.forces[None]).reshape(len(displacements), -1).sum(axis=1)
     species = list(reference.species)
-    info = {"taylor_of": reference.name}
     return [
         Structure(
             positions=positions,
@@ -54,7 +52,7 @@ def _displaced(reference: Structure, displacements: np.ndarray, tags: list[str])
             energy=float(e),
             forces=None,
             name=f"{reference.name}#{tag}",
-            info=dict(info),
+            info={"taylor_of": reference.name},
         )
         for positions, e, tag in zip(moved, energies, tags)
     ]
@@ -121,13 +119,11 @@ def augment(reference: Structure, config: TaylorConfig, rng: np.random.Generator
         moves = [(a, axis, sign) for a in chosen for axis in config.axes for sign in (1.0, -1.0)]
         if config.displacements is not None and config.displacements < len(moves):
             moves = [moves[k] for k in np.sort(rng.choice(len(moves), size=config.displacements, replace=False))]
-        shifts, tags = [], []
-        for a, axis, sign in moves:
-            d = np.zeros((reference.natoms, 3))
-            d[a, AXES[axis]] = sign * delta[a]
-            shifts.append(d)
+        shifts, tags = np.zeros((len(moves), reference.natoms, 3)), []
+        for k, (a, axis, sign) in enumerate(moves):
+            shifts[k, a, AXES[axis]] = sign * delta[a]
             tags.append(f"A{a}{axis}{'+' if sign > 0 else '-'}")
-        return _displaced(reference, np.array(shifts).reshape(len(shifts), reference.natoms, 3), tags)
+        return _displaced(reference, shifts, tags)
 
 
 def augment_all(references: list[Structure], config: TaylorConfig, seed: int, epoch: int = 0) -> list[Structure]:

@@ -50,10 +50,10 @@ from splits import make_splits, read_frames  # noqa: E402
 from train import FORCES_FLOAT32, config_dict, run_or_load  # noqa: E402
 
 from trainer.atomic_io import atomic_write_extxyz, atomic_write_text  # noqa: E402
+from trainer.archive import PARTIAL, keep_partial  # noqa: E402
 from trainer.checkpoint import CHECKPOINT  # noqa: E402
 
 FORCE_STRIDE = 3  # --kinds forces: every 3rd training frame (1,448 of 4,344; Jacobians ~2.6 GB in float32)
-PARTIAL = "partial"  # ARCHIVE/<name>/partial/: an unfinished run's last checkpoint (--stash)
 
 
 def md_splits(folder: Path, md_set: Path = MD_SET, max_segments: int | None = None, accuracy_set: bool = True) -> dict[str, Path]:
@@ -120,13 +120,7 @@ def stash(out: Path, archive: Path) -> list[str]:
         run = ckpt.parent
         if (run / "summary.json").exists() or (archive / run.name / "summary.json").exists():
             continue
-        target = archive / run.name / PARTIAL
-        target.mkdir(parents=True, exist_ok=True)
-        for f in (ckpt, run / "metrics.csv"):
-            if f.exists():
-                tmp = target / (f.name + ".tmp")
-                shutil.copy2(f, tmp)
-                tmp.replace(target / f.name)
+        keep_partial(run, archive / run.name)
         names.append(run.name)
     return names
 

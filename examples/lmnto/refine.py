@@ -60,6 +60,7 @@ from splits import REFERENCE_ENERGIES  # noqa: E402
 from train import FORCES_FLOAT32, config_dict, run_or_load  # noqa: E402
 
 from trainer.atomic_io import atomic_write_extxyz as atomic_write  # noqa: E402
+from trainer.archive import PARTIAL, PARTIAL_FILES, keep_partial  # noqa: E402
 from trainer.checkpoint import CHECKPOINT  # noqa: E402
 
 
@@ -168,8 +169,6 @@ def train_members(rnd: Path, labelled: list[Path], args) -> list[dict]:
 
 
 ROUND_FILES = ("frames.extxyz", "committee.json", "labelled.extxyz")  # selected.extxyz: in labelled
-PARTIAL = "partial"  # archive/round_<r>/members/m<k>/partial/: an unfinished member's last checkpoint
-PARTIAL_FILES = (CHECKPOINT, "metrics.csv")
 
 
 def keep(out: Path, archive: Path) -> None:
@@ -190,10 +189,7 @@ def keep(out: Path, archive: Path) -> None:
             if (run / "summary.json").exists() or (kept / "summary.json").exists():
                 shutil.rmtree(kept / PARTIAL, ignore_errors=True)
             elif (run / CHECKPOINT).exists():
-                (kept / PARTIAL).mkdir(parents=True, exist_ok=True)
-                for name in PARTIAL_FILES:  # the checkpoint first: metrics.csv alone is not resumable
-                    if (run / name).exists():
-                        atomic_write_bytes(kept / PARTIAL / name, (run / name).read_bytes())
+                keep_partial(run, kept)
     if (out / "refine.json").exists():
         archive.mkdir(parents=True, exist_ok=True)
         atomic_write_text(archive / "refine.json", (out / "refine.json").read_text())
